@@ -1,0 +1,33 @@
+# The two commands of the README: `make serve` and `make test`. Each installs what it needs.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: serve test lint install chromium benchmark
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the patient dashboard on http://127.0.0.1:8866 (ARGS="--port 9000" to change).
+serve: $(STAMP)
+	$(BIN)/cam-workbench serve $(ARGS)
+
+chromium:
+	@scripts/ensure-chromium
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Run every test: lint, content validation, schema check, unit, notebook and browser tests.
+test: $(STAMP) chromium lint
+	$(BIN)/cam-workbench validate
+	$(BIN)/cam-workbench schema --check
+	$(BIN)/pytest --nbval-lax

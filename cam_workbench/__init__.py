@@ -1,0 +1,19 @@
+"""CAM workbench: clinical content (YAML) → validated model → patient dashboard and tools."""
+
+from cam_workbench.errors import ContentError, Problem
+from cam_workbench.loading import ContentSet, load_content
+from cam_workbench.paths import default_content_dir
+from cam_workbench.screening import Answers, AnswerError, Decision, decide, evaluate
+
+__all__ = [
+    "AnswerError",
+    "Answers",
+    "ContentError",
+    "ContentSet",
+    "Decision",
+    "Problem",
+    "decide",
+    "default_content_dir",
+    "evaluate",
+    "load_content",
+]

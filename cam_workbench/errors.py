@@ -1,0 +1,178 @@
+"""One catalogue of every problem a content file can have.
+
+Each entry says *what* is wrong and *how to fix it*; a :class:`Problem` adds *where*
+(``path:line``). Tests assert on catalogue codes, not on copied strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+#: code -> (what is wrong, how to fix it). Placeholders are filled by :func:`problem`.
+CATALOGUE: Final[dict[str, tuple[str, str]]] = {
+    "file_too_large": (
+        "file is {size} bytes, more than the {limit} bytes allowed",
+        "split it into smaller files; a content file should be a few pages of text",
+    ),
+    "not_utf8": (
+        "bytes that are not UTF-8 text ({detail})",
+        "save the file as UTF-8 in your editor",
+    ),
+    "empty_file": (
+        "file is empty",
+        "add the content (start from another file in this folder) or delete the file",
+    ),
+    "yaml_syntax": (
+        "YAML syntax error: {detail}",
+        "check indentation and quoting on this line; quote text that contains ': ' or '#'",
+    ),
+    "multiple_documents": (
+        "more than one YAML document ('---') in the file",
+        "keep one document per file; move the rest into a new file",
+    ),
+    "alias": (
+        "YAML anchor or alias ('&' / '*') found",
+        "write the text out in full; anchors and aliases are not allowed in content",
+    ),
+    "tag": (
+        "YAML tag '{tag}' found",
+        "remove the tag; content files hold only plain text, numbers, lists and mappings",
+    ),
+    "too_deep": (
+        "nesting is deeper than {limit} levels",
+        "flatten the structure; content never needs this much nesting",
+    ),
+    "duplicate_key": (
+        "key '{key}' appears twice in the same mapping (first on line {first_line})",
+        "keep one of them; YAML would silently drop the first one",
+    ),
+    "non_string_key": (
+        "key {key!r} is not text",
+        "use a plain word as the key, e.g. 'heading'",
+    ),
+    "top_level_type": (
+        "the file holds a {found}, not a mapping of keys",
+        "start the file with 'kind:' and 'meta:' keys (see another file in this folder)",
+    ),
+    "missing_kind": (
+        "no 'kind' key at the top of the file",
+        "add 'kind: {choices}' as the first key",
+    ),
+    "unknown_kind": (
+        "unknown kind '{kind}'",
+        "use one of: {choices}{suggestion}",
+    ),
+    "unknown_key": (
+        "unknown key '{key}'{where}",
+        "{suggestion}",
+    ),
+    "missing_key": (
+        "missing key '{key}'{where}",
+        "add '{key}:' here (see content/schema/content.schema.json for what it holds)",
+    ),
+    "no_source": (
+        "{what} has no source{where}",
+        "add 'sources: [source-id]' citing where its facts come from (ids from 'sources:')",
+    ),
+    "wrong_value": (
+        "{detail}{where}",
+        "{fix}",
+    ),
+    "duplicate_id": (
+        "id '{id}' is used twice (first on line {first_line})",
+        "give each {what} its own id",
+    ),
+    "duplicate_file_id": (
+        "file id '{id}' for language '{language}' is also used by {other}",
+        "give each content file its own meta.id",
+    ),
+    "unknown_source": (
+        "source '{id}' is not in this file's 'sources:' list",
+        "add it to 'sources:' or use one of: {choices}",
+    ),
+    "unknown_item": (
+        "rule '{rule}' names unknown item '{id}'",
+        "{suggestion}",
+    ),
+    "unknown_outcome": (
+        "rule '{rule}' leads to unknown outcome '{id}'",
+        "{suggestion}",
+    ),
+    "unreached_outcome": (
+        "outcome '{id}' is never reached by any answer",
+        "add a rule that leads to it, or remove the outcome",
+    ),
+    "unused_item": (
+        "item '{id}' is not named by any rule, so checking it would lead nowhere",
+        "name it in a rule's 'any_of' or 'all_of'",
+    ),
+    "uncovered_answers": (
+        "no rule decides the answer {answer}",
+        "add a rule that covers it (every answer must lead to an outcome)",
+    ),
+    "no_none_rule": (
+        "no rule handles the 'None of these' answer",
+        "add a rule with 'when: {{none_of_these: true}}'",
+    ),
+    "duplicate_tier": (
+        "tier {tier} is used by outcomes '{first}' and '{second}'",
+        "give each outcome its own tier (higher = more severe)",
+    ),
+    "gate_needs_clearance": (
+        "outcome '{id}' has 'gate: true' but no '{key}'",
+        "add '{key}:' (the patient's way on once their doctor has cleared them)",
+    ),
+    "cleared_label_word": (
+        "cleared_label of outcome '{id}' does not contain the word 'cleared'",
+        "say it plainly, e.g. 'My doctor has cleared me'",
+    ),
+    "empty_rule": (
+        "rule '{rule}' has no condition",
+        "give it 'any_of: [...]', 'all_of: [...]' or 'none_of_these: true'",
+    ),
+    "no_content": (
+        "no content files found",
+        "point --content at the folder that holds the YAML files (e.g. content/)",
+    ),
+    "missing_file_kind": (
+        "no '{kind}' file for language '{language}'",
+        "add one (see content/en/ for the English one)",
+    ),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one place: ``path:line: what — how to fix``."""
+
+    path: str
+    line: int
+    code: str = field(compare=False)
+    what: str = field(compare=False)
+    fix: str = field(compare=False)
+
+    def __str__(self) -> str:
+        """Render as ``path:line: what is wrong — how to fix it``."""
+        return f"{self.path}:{self.line}: {self.what} — {self.fix}"
+
+
+def problem(code: str, path: str, line: int | None, **fields: object) -> Problem:
+    """Build a :class:`Problem` from a catalogue ``code`` and its placeholder values."""
+    what, fix = CATALOGUE[code]
+    return Problem(
+        path=path,
+        line=max(1, line or 1),
+        code=code,
+        what=what.format(**fields),
+        fix=fix.format(**fields),
+    )
+
+
+class ContentError(Exception):
+    """Content could not be loaded; carries every problem found, sorted by place."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        """Keep the problems sorted by file and line."""
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

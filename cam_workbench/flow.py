@@ -1,0 +1,83 @@
+"""The patient's path through the dashboard, as a plain state machine (no widgets).
+
+question → (see_doctor outcome → cleared) → guide, or question → guide. Views observe a
+:class:`PatientFlow` and call its methods; tests drive it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from cam_workbench.model import ScreeningFile
+from cam_workbench.screening import AnswerError, AnswerProblem, Answers, Decision, evaluate
+
+
+class Screen(StrEnum):
+    """Which screen the patient is on."""
+
+    question = "question"
+    outcome = "outcome"
+    guide = "guide"
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Everything the views need to draw the current screen."""
+
+    screen: Screen = Screen.question
+    decision: Decision | None = None
+    prompt: AnswerProblem | None = None
+    cleared: bool = False
+
+
+Listener = Callable[[FlowState], None]
+
+
+class PatientFlow:
+    """One patient's session: answers in, screens out. Holds nothing after ``start_again``."""
+
+    def __init__(self, screening: ScreeningFile) -> None:
+        """Start at the question screen."""
+        self._screening = screening
+        self._state = FlowState()
+        self._listeners: list[Listener] = []
+
+    @property
+    def state(self) -> FlowState:
+        """The current state (read-only)."""
+        return self._state
+
+    def observe(self, listener: Listener) -> None:
+        """Call ``listener`` with the new state after every change."""
+        self._listeners.append(listener)
+
+    def _set(self, state: FlowState) -> None:
+        self._state = state
+        for listener in self._listeners:
+            listener(state)
+
+    def submit(self, answers: Answers) -> FlowState:
+        """Evaluate the answers: a prompt if they are incomplete, else the next screen."""
+        try:
+            decision = evaluate(self._screening, answers)
+        except AnswerError as exc:
+            self._set(replace(self._state, prompt=exc.kind))
+            return self._state
+        screen = Screen.outcome if decision.outcome.gate else Screen.guide
+        self._set(FlowState(screen=screen, decision=decision))
+        return self._state
+
+    def confirm_cleared(self) -> FlowState:
+        """The patient says their doctor has cleared them: go on to the guide."""
+        decision = self._state.decision
+        if decision is None or not decision.outcome.gate:
+            return self._state
+        self._set(FlowState(screen=Screen.guide, decision=decision, cleared=True))
+        return self._state
+
+    def start_again(self) -> FlowState:
+        """Forget the answers and go back to the question."""
+        self._set(FlowState())
+        return self._state

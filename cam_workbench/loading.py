@@ -1,0 +1,508 @@
+"""Load a content folder: read → parse → validate → cross-check → build.
+
+Every problem in every file is collected before failing, so a reviewer fixes them all in
+one pass. :func:`load_content` returns a :class:`ContentSet` or raises
+:class:`~cam_workbench.errors.ContentError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cam_workbench import screening
+from cam_workbench.errors import ContentError, Problem, problem
+from cam_workbench.model import (
+    KIND_MODELS,
+    GuideFile,
+    ScreeningFile,
+    SharedFile,
+)
+from cam_workbench.yamlsafe import Parsed, decode, parse
+
+SCHEMA_DIR: Final = "schema"
+SUFFIXES: Final = (".yaml", ".yml")
+MAX_FILES: Final = 200
+
+F = TypeVar("F", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One validated content file and where it came from."""
+
+    path: Path
+    relpath: str
+    model: Any
+
+
+@dataclass(frozen=True)
+class ContentSet:
+    """All validated content of one folder."""
+
+    root: Path
+    files: tuple[LoadedFile, ...]
+
+    def of_kind(self, kind: type[F], language: str | None = None) -> list[F]:
+        """Return the models of one kind, optionally in one language."""
+        return [
+            f.model
+            for f in self.files
+            if isinstance(f.model, kind)
+            and (language is None or f.model.meta.language == language)
+        ]
+
+    def _one(self, kind: type[F], language: str) -> F:
+        found = self.of_kind(kind, language)
+        if not found:
+            raise LookupError(f"no {kind.__name__} in language {language!r}")
+        return found[0]
+
+    def screening(self, language: str = "en") -> ScreeningFile:
+        """Return the screening in ``language``."""
+        return self._one(ScreeningFile, language)
+
+    def guide(self, language: str = "en") -> GuideFile:
+        """Return the (first) patient guide in ``language``."""
+        return self._one(GuideFile, language)
+
+    def shared(self, language: str = "en") -> SharedFile:
+        """Return the shared page texts in ``language``."""
+        return self._one(SharedFile, language)
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages that have content, sorted."""
+        return sorted({f.model.meta.language for f in self.files})
+
+    def summary(self) -> str:
+        """One line: how many files, screening items and guide sections."""
+        items = sum(len(s.items) for s in self.of_kind(ScreeningFile))
+        sections = sum(len(g.sections) for g in self.of_kind(GuideFile))
+        return (
+            f"{len(self.files)} files, {items} screening items, {sections} guide sections "
+            f"(languages: {', '.join(self.languages)})"
+        )
+
+
+def content_files(root: Path) -> list[Path]:
+    """List the YAML files under ``root`` (not the generated schema), sorted."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix in SUFFIXES and p.is_file() and SCHEMA_DIR not in p.relative_to(root).parts
+    )
+
+
+def load_content(root: Path) -> ContentSet:
+    """Load and validate every content file under ``root``.
+
+    Raises:
+        ContentError: with every problem found, as ``path:line: what — fix``.
+    """
+    root = Path(root)
+    paths = content_files(root) if root.is_dir() else []
+    if not paths:
+        raise ContentError([problem("no_content", str(root), 1)])
+    problems: list[Problem] = []
+    loaded: list[LoadedFile] = []
+    if len(paths) > MAX_FILES:
+        paths = paths[:MAX_FILES]
+    for path in paths:
+        relpath = _display(path)
+        file, found = load_file(path, relpath)
+        problems += found
+        if file is not None:
+            loaded.append(file)
+    if not problems:
+        problems += _check_across_files(loaded)
+    if problems:
+        raise ContentError(problems)
+    return ContentSet(root=root, files=tuple(loaded))
+
+
+def _display(path: Path) -> str:
+    """Show a path relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_file(path: Path, relpath: str) -> tuple[LoadedFile | None, list[Problem]]:
+    """Read, parse, validate and cross-check one file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [problem("yaml_syntax", relpath, 1, detail=f"cannot read: {exc.strerror}")]
+    text, problems = decode(raw, relpath)
+    if text is None:
+        return None, problems
+    parsed, problems = parse(text, relpath)
+    if parsed is None:
+        return None, problems
+    model, found = _validate(parsed, relpath)
+    problems += found
+    if isinstance(parsed.data, dict):
+        problems += _check_file(parsed.data, parsed, relpath)
+    if model is None or problems:
+        return None, problems
+    problems += _check_model(model, parsed, relpath)
+    return (LoadedFile(path, relpath, model) if not problems else None), problems
+
+
+def _validate(parsed: Parsed, path: str) -> tuple[Any, list[Problem]]:
+    """Pick the model by ``kind`` and validate the data against it."""
+    data = parsed.data
+    if not isinstance(data, dict):
+        found = type(data).__name__.replace("list", "list").replace("str", "piece of text")
+        return None, [problem("top_level_type", path, 1, found=found)]
+    choices = " | ".join(KIND_MODELS)
+    if "kind" not in data:
+        return None, [problem("missing_kind", path, 1, choices=choices)]
+    kind = data["kind"]
+    model_cls = KIND_MODELS.get(kind) if isinstance(kind, str) else None
+    if model_cls is None:
+        return None, [
+            problem(
+                "unknown_kind",
+                path,
+                parsed.line_of(("kind",)),
+                kind=kind,
+                choices=", ".join(KIND_MODELS),
+                suggestion=_did_you_mean(str(kind), KIND_MODELS, prefix="; did you mean "),
+            )
+        ]
+    try:
+        return model_cls.model_validate(data), []
+    except ValidationError as exc:
+        return None, [_from_pydantic(err, parsed, path, model_cls) for err in exc.errors()]
+
+
+def _did_you_mean(word: str, choices: Iterable[str], prefix: str = "did you mean ") -> str:
+    """Suggest the closest spelling, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"{prefix}'{close[0]}'?" if close else ""
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """Keep the parts of a pydantic ``loc`` that are real keys/indices in the data."""
+    path: list[str | int] = []
+    here = data
+    for step in loc:
+        if isinstance(here, dict) and step in here:
+            path.append(step)
+            here = here[step]
+        elif isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here):
+            path.append(step)
+            here = here[step]
+    return tuple(path)
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    """Render a data path like ``sections[2].body`` for messages."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return f" in {text}" if text else ""
+
+
+def _from_pydantic(err: Any, parsed: Parsed, path: str, root: type[BaseModel]) -> Problem:
+    """Translate one pydantic error into a catalogue problem with a line."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    line = parsed.line_of(_data_path(loc, parsed.data))
+    if kind == "extra_forbidden":
+        parent = _data_path(loc[:-1], parsed.data)
+        allowed = _allowed_keys(root, loc[:-1])
+        key = str(loc[-1])
+        suggestion = _did_you_mean(key, allowed, prefix="did you mean ")
+        fix = suggestion or "remove it"
+        if allowed:
+            fix += f" (allowed here: {', '.join(sorted(allowed))})"
+        return problem("unknown_key", path, line, key=key, where=_where(parent), suggestion=fix)
+    if kind == "missing":
+        key = str(loc[-1])
+        parent = _data_path(loc[:-1], parsed.data)
+        if key == "sources":
+            return problem("no_source", path, line, what=_name(parent, parsed), where="")
+        return problem("missing_key", path, line, key=key, where=_where(parent))
+    data_path = _data_path(loc, parsed.data)
+    if kind == "too_short" and data_path and data_path[-1] == "sources":
+        return problem("no_source", path, line, what=_name(data_path[:-1], parsed), where="")
+    detail = err["msg"]
+    if "input" in err and not isinstance(err["input"], dict | list):
+        detail += f" (found {err['input']!r})"
+    return problem(
+        "wrong_value", path, line, detail=detail, where=_where(data_path), fix=_fix_for(kind)
+    )
+
+
+_FIXES: Final = {
+    "string_type": "write it as text; put quotes around it if it looks like a number or date",
+    "string_pattern_mismatch": "use lowercase letters, digits and '-' or '_' (e.g. 'leg_symptoms')",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "date_type": "write the date as YYYY-MM-DD",
+    "enum": "use one of the values listed",
+    "literal_error": "use one of the values listed",
+    "bool_type": "write true or false",
+    "bool_parsing": "write true or false",
+    "int_type": "write a whole number",
+    "int_parsing": "write a whole number",
+    "list_type": "write a list (lines starting with '- ')",
+    "model_type": "write a mapping of keys (key: value lines)",
+    "dict_type": "write a mapping of keys (key: value lines)",
+    "too_short": "add at least one entry",
+    "string_too_short": "write some text here",
+    "string_too_long": "shorten it or split it into several paragraphs",
+}
+
+
+def _name(at: tuple[str | int, ...], parsed: Parsed) -> str:
+    """Name an entry for a message: ``section 'why_it_is_done'`` or ``emergency``."""
+    entry: Any = parsed.data
+    for step in at:
+        entry = entry[step]
+    label = {"sections": "section", "items": "item", "outcomes": "outcome"}.get(
+        str(at[-2]) if len(at) >= 2 else "", ""
+    )
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        return f"{label or 'entry'} '{entry['id']}'"
+    return _where(at).removeprefix(" in ") or "the file"
+
+
+def _fix_for(kind: str) -> str:
+    """How to fix a pydantic error type, in words."""
+    return _FIXES.get(kind, "see content/schema/content.schema.json for what belongs here")
+
+
+def _allowed_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Walk the model along ``loc`` and list the keys allowed at its end."""
+    here: Any = root
+    for step in loc:
+        here = _unwrap(here)
+        if isinstance(here, type) and issubclass(here, BaseModel) and isinstance(step, str):
+            field = next(
+                (f for n, f in here.model_fields.items() if (f.alias or n) == step),
+                None,
+            )
+            if field is None:
+                return []
+            here = field.annotation
+        elif isinstance(step, int):
+            args = typing.get_args(here)
+            here = args[0] if args else here
+    here = _unwrap(here)
+    if isinstance(here, type) and issubclass(here, BaseModel):
+        return [f.alias or n for n, f in here.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated / Optional / list wrappers down to a model class where there is one."""
+    for _ in range(10):
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            models = [a for a in typing.get_args(tp) if _unwrap(a) is not type(None)]
+            tp = models[-1] if models else tp
+        elif origin is list:
+            return tp
+        else:
+            return tp
+    return tp
+
+
+# --- cross-checks within one file -------------------------------------------------------
+# These read the raw data defensively, so they run (and report) even when the schema
+# check of the same file found problems: one run shows every problem.
+
+
+def _entries(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The mapping entries of the list under ``key`` (others are schema problems)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, e) for i, e in enumerate(value) if isinstance(e, dict)]
+
+
+def _ids(data: Any, key: str) -> list[str]:
+    return [e["id"] for _, e in _entries(data, key) if isinstance(e.get("id"), str)]
+
+
+def _check_file(data: Any, parsed: Parsed, path: str) -> Iterator[Problem]:
+    """Checks the schema cannot express: unique ids, source references, rules."""
+    yield from _check_unique(parsed, path, ("sources",), "source")
+    yield from _check_source_refs(parsed, path)
+    kind = data.get("kind")
+    if kind == "screening":
+        yield from _check_unique(parsed, path, ("items", "outcomes", "rules"), "entry")
+        yield from _check_rules(parsed, path)
+    elif kind == "guide":
+        yield from _check_unique(parsed, path, ("sections",), "section")
+
+
+def _check_unique(
+    parsed: Parsed, path: str, keys: tuple[str, ...], what: str
+) -> Iterator[Problem]:
+    """Every entry of the lists under ``keys`` has its own ``id``."""
+    seen: dict[str, int] = {}
+    for key in keys:
+        for index, entry in _entries(parsed.data, key):
+            entry_id = entry.get("id")
+            if not isinstance(entry_id, str):
+                continue
+            line = parsed.line_of((key, index, "id"))
+            if entry_id in seen:
+                yield problem(
+                    "duplicate_id", path, line, id=entry_id, first_line=seen[entry_id], what=what
+                )
+            else:
+                seen[entry_id] = line
+
+
+def _check_source_refs(parsed: Parsed, path: str) -> Iterator[Problem]:
+    """Every ``sources: [...]`` reference names a source of this file."""
+    known = set(_ids(parsed.data, "sources"))
+    for at, refs in _find_key(parsed.data, "sources", ()):
+        if at == ("sources",) or not isinstance(refs, list):
+            continue  # the catalogue itself, or a schema problem reported elsewhere
+        for index, ref in enumerate(refs):
+            if isinstance(ref, str) and ref not in known:
+                yield problem(
+                    "unknown_source",
+                    path,
+                    parsed.line_of((*at, index)),
+                    id=ref,
+                    choices=", ".join(sorted(known)) or "(none yet)",
+                )
+
+
+def _find_key(data: Any, key: str, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Yield (path, value) for every mapping key named ``key`` in the data."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == key:
+                yield (*at, k), v
+            yield from _find_key(v, key, (*at, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _find_key(v, key, (*at, i))
+
+
+def _check_rules(parsed: Parsed, path: str) -> Iterator[Problem]:
+    """Rules name real items and outcomes and have a condition."""
+    items = _ids(parsed.data, "items")
+    outcomes = _ids(parsed.data, "outcomes")
+    for index, rule in _entries(parsed.data, "rules"):
+        line = parsed.line_of(("rules", index))
+        name = rule.get("id", f"#{index + 1}")
+        when = rule.get("when") if isinstance(rule.get("when"), dict) else {}
+        if not (when.get("any_of") or when.get("all_of") or when.get("none_of_these")):
+            yield problem("empty_rule", path, line, rule=name)
+        for key in ("any_of", "all_of"):
+            refs = when.get(key) if isinstance(when.get(key), list) else []
+            for ref_index, ref in enumerate(refs):
+                if isinstance(ref, str) and ref not in items:
+                    yield problem(
+                        "unknown_item",
+                        path,
+                        parsed.line_of(("rules", index, "when", key, ref_index)),
+                        rule=name,
+                        id=ref,
+                        suggestion=_did_you_mean(ref, items) or f"use one of: {', '.join(items)}",
+                    )
+        target = rule.get("outcome")
+        if isinstance(target, str) and target not in outcomes:
+            yield problem(
+                "unknown_outcome",
+                path,
+                parsed.line_of(("rules", index, "outcome")),
+                rule=name,
+                id=target,
+                suggestion=_did_you_mean(target, outcomes)
+                or f"use one of: {', '.join(outcomes)}",
+            )
+
+
+def _check_model(model: Any, parsed: Parsed, path: str) -> Iterator[Problem]:
+    """Checks that need a fully valid model (tiers, gates, coverage of every answer)."""
+    if not isinstance(model, ScreeningFile):
+        return
+    tiers: dict[int, str] = {}
+    for index, outcome in enumerate(model.outcomes):
+        line = parsed.line_of(("outcomes", index))
+        if outcome.tier in tiers:
+            yield problem(
+                "duplicate_tier",
+                path,
+                line,
+                tier=outcome.tier,
+                first=tiers[outcome.tier],
+                second=outcome.id,
+            )
+        tiers[outcome.tier] = outcome.id
+        if outcome.gate:
+            for key in ("cleared_label", "cleared_message"):
+                if getattr(outcome, key) is None:
+                    yield problem("gate_needs_clearance", path, line, id=outcome.id, key=key)
+            label = outcome.cleared_label or ""
+            if label and model.meta.language == "en" and "cleared" not in label.lower():
+                yield problem("cleared_label_word", path, line, id=outcome.id)
+    yield from _check_coverage(model, parsed, path)
+
+
+def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator[Problem]:
+    """Every item is used, every answer set is decided, every outcome is reachable."""
+    used = {
+        ref for rule in model.rules for ref in (rule.when.any_of or []) + (rule.when.all_of or [])
+    }
+    for index, item in enumerate(model.items):
+        if item.id not in used:
+            yield problem("unused_item", path, parsed.line_of(("items", index)), id=item.id)
+    if not any(rule.when.none_of_these for rule in model.rules):
+        yield problem("no_none_rule", path, parsed.line_of(("rules",)))
+    reached: set[str] = set()
+    for answers in screening.all_answer_sets(model):
+        decision = screening.decide(model, answers)
+        if decision is None:
+            yield problem(
+                "uncovered_answers", path, parsed.line_of(("rules",)), answer=answers.describe()
+            )
+        else:
+            reached.add(decision.outcome.id)
+    for index, outcome in enumerate(model.outcomes):
+        if outcome.id not in reached:
+            yield problem("unreached_outcome", path, parsed.line_of(("outcomes", index)), id=outcome.id)
+
+
+# --- checks across files ---------------------------------------------------------------
+
+
+def _check_across_files(files: list[LoadedFile]) -> Iterator[Problem]:
+    """File ids are unique per language; each language has its screening and shared texts."""
+    seen: dict[tuple[str, str], str] = {}
+    for f in files:
+        key = (f.model.meta.id, f.model.meta.language)
+        if key in seen:
+            yield problem(
+                "duplicate_file_id", f.relpath, 1, id=key[0], language=key[1], other=seen[key]
+            )
+        else:
+            seen[key] = f.relpath
+    languages = {f.model.meta.language for f in files}
+    for language in sorted(languages):
+        kinds = {f.model.kind for f in files if f.model.meta.language == language}
+        for needed in ("screening", "shared", "guide"):
+            if needed not in kinds:
+                first = next(f.relpath for f in files if f.model.meta.language == language)
+                yield problem("missing_file_kind", first, 1, kind=needed, language=language)

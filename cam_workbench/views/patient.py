@@ -1,0 +1,207 @@
+"""The patient dashboard: screening gate, outcome, and the guide, built from content.
+
+Every word comes from the content model; this module only arranges widgets. The view
+observes a :class:`~cam_workbench.flow.PatientFlow` and redraws the current screen.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from importlib import resources
+from pathlib import Path
+
+import ipywidgets as w
+from IPython.display import HTML
+
+from cam_workbench.flow import FlowState, PatientFlow, Screen
+from cam_workbench.loading import ContentSet, load_content
+from cam_workbench.model import GuideFile, Notice, ScreeningFile, SharedFile
+from cam_workbench.paths import default_content_dir
+from cam_workbench.render import body_html, heading_html
+from cam_workbench.screening import AnswerProblem, Answers
+
+
+def _css() -> str:
+    """The dashboard's stylesheet, shipped with the package."""
+    return resources.files("cam_workbench.views").joinpath("dashboard.css").read_text("utf-8")
+
+
+def _notice_html(notice: Notice, css_class: str, element: str) -> str:
+    """An always-visible notice (emergency advice, disclaimer) as a labelled region."""
+    return (
+        f'<{element} class="{css_class}" aria-label="{escape(notice.heading)}">'
+        f"{heading_html(notice.heading, 2)}{body_html(notice.body)}</{element}>"
+    )
+
+
+class QuestionScreen(w.VBox):
+    """The red-flag question: one checkbox per item, "none of these", and Continue."""
+
+    def __init__(self, screening: ScreeningFile, shared: SharedFile) -> None:
+        """Build the checkboxes from the screening items."""
+        self._screening = screening
+        heading = heading_html(screening.question, 2)
+        hint = f"<p>{escape(screening.hint)}</p>" if screening.hint else ""
+        self._flags = {
+            item.id: w.Checkbox(value=False, description=item.text, indent=False)
+            for item in screening.items
+        }
+        self.none_box = w.Checkbox(
+            value=False, description=screening.none_option.text, indent=False
+        )
+        self.prompt = w.HTML("").add_class("cam-prompt")
+        self.continue_button = w.Button(description=shared.ui.continue_, button_style="primary")
+        super().__init__(
+            [
+                w.HTML(heading + hint),
+                *self._flags.values(),
+                self.none_box,
+                self.prompt,
+                self.continue_button,
+            ]
+        )
+
+    @property
+    def flags(self) -> dict[str, w.Checkbox]:
+        """The red-flag checkboxes by item id."""
+        return dict(self._flags)
+
+    def answers(self) -> Answers:
+        """The answers as currently checked."""
+        return Answers.of(
+            (item_id for item_id, box in self._flags.items() if box.value),
+            none_of_these=self.none_box.value,
+        )
+
+    def show_prompt(self, kind: AnswerProblem | None) -> None:
+        """Show the content's prompt for incomplete or contradictory answers."""
+        texts = {
+            AnswerProblem.nothing_chosen: self._screening.prompts.nothing_chosen,
+            AnswerProblem.contradiction: self._screening.prompts.contradiction,
+        }
+        text = texts.get(kind) if kind else None
+        self.prompt.value = f'<p role="alert">{escape(text)}</p>' if text else ""
+
+    def clear(self) -> None:
+        """Uncheck everything and hide any prompt."""
+        for box in (*self._flags.values(), self.none_box):
+            box.value = False
+        self.show_prompt(None)
+
+
+class GuideScreen(w.VBox):
+    """The guide, one section at a time, with a list of sections and Back/Next."""
+
+    def __init__(self, guide: GuideFile, shared: SharedFile) -> None:
+        """Build the section list and the section view."""
+        self._guide = guide
+        self._shared = shared
+        self.top = w.HTML("")
+        intro = body_html(guide.intro) if guide.intro else ""
+        header = w.HTML(heading_html(shared.ui.guide_heading, 2) + intro)
+        contents = w.HTML(f"<p><strong>{escape(shared.ui.guide_contents)}</strong></p>")
+        self.section_buttons = [w.Button(description=s.heading) for s in guide.sections]
+        for index, button in enumerate(self.section_buttons):
+            button.on_click(lambda _b, i=index: self.show_section(i))
+        self.section = w.HTML("")
+        self.previous_button = w.Button(description=shared.ui.previous)
+        self.next_button = w.Button(description=shared.ui.next)
+        self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
+        self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
+        self.current = 0
+        nav = w.Box(self.section_buttons).add_class("cam-nav")
+        steps = w.HBox([self.previous_button, self.next_button])
+        super().__init__([self.top, header, contents, nav, self.section, steps])
+        self.show_section(0)
+
+    def show_section(self, index: int) -> None:
+        """Show section ``index`` (clamped to the guide's sections)."""
+        sections = self._guide.sections
+        self.current = max(0, min(index, len(sections) - 1))
+        section = sections[self.current]
+        self.section.value = (
+            f'<section class="cam-section" aria-labelledby="sec-{section.id}">'
+            f"{heading_html(section.heading, 3, f'sec-{section.id}')}"
+            f"{body_html(section.body)}</section>"
+        )
+        for i, button in enumerate(self.section_buttons):
+            if i == self.current:
+                button.add_class("cam-current")
+            else:
+                button.remove_class("cam-current")
+        self.previous_button.layout.visibility = "hidden" if self.current == 0 else "visible"
+        last = self.current == len(sections) - 1
+        self.next_button.layout.visibility = "hidden" if last else "visible"
+
+    def show_top(self, html: str) -> None:
+        """Show a message above the guide (e.g. the outcome or the cleared message)."""
+        self.top.value = html
+
+
+class PatientDashboard(w.VBox):
+    """The whole patient page: notices on every screen, and the current screen."""
+
+    def __init__(self, content: ContentSet, language: str = "en") -> None:
+        """Build every screen from the content in ``language``."""
+        self._screening = content.screening(language)
+        self._shared = content.shared(language)
+        self._guide = content.guide(language)
+        self.flow = PatientFlow(self._screening)
+        shared = self._shared
+        self.question = QuestionScreen(self._screening, shared)
+        self.outcome = w.HTML("").add_class("cam-outcome")
+        self.cleared_button = w.Button(button_style="primary")
+        self.start_again_button = w.Button(description=shared.ui.start_again)
+        self.guide = GuideScreen(self._guide, shared)
+        self._outcome_screen = w.VBox([self.outcome, self.cleared_button])
+        self._screen = w.VBox([])
+        self.question.continue_button.on_click(lambda _b: self.flow.submit(self.question.answers()))
+        self.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
+        self.start_again_button.on_click(lambda _b: self.flow.start_again())
+        self.flow.observe(self._draw)
+        super().__init__(
+            [
+                w.HTML(f"<style>{_css()}</style>"),
+                w.HTML(_notice_html(shared.emergency, "cam-notice", "aside")),
+                self._screen,
+                w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
+            ]
+        )
+        self.add_class("cam-app")
+        self.loading = HTML(f'<p class="cam-loading" role="status">{escape(shared.ui.loading)}</p>')
+        self._draw(self.flow.state)
+
+    @property
+    def screen(self) -> Screen:
+        """The screen the patient sees now."""
+        return self.flow.state.screen
+
+    def _draw(self, state: FlowState) -> None:
+        """Show the screen for ``state``."""
+        if state.screen is Screen.question:
+            if state.decision is None and state.prompt is None:
+                self.question.clear()
+            self.question.show_prompt(state.prompt)
+            self._screen.children = [self.question]
+            return
+        decision = state.decision
+        assert decision is not None  # outcome and guide screens always have one
+        outcome = decision.outcome
+        message = heading_html(outcome.heading, 2) + body_html(outcome.message)
+        if state.screen is Screen.outcome:
+            self.outcome.value = f'<div role="status">{message}</div>'
+            self.cleared_button.description = outcome.cleared_label or ""
+            self._screen.children = [self._outcome_screen, self.start_again_button]
+            return
+        if state.cleared and outcome.cleared_message:
+            top = body_html(outcome.cleared_message)
+        else:
+            top = message
+        self.guide.show_top(f'<div class="cam-outcome" role="status">{top}</div>')
+        self.guide.show_section(0)
+        self._screen.children = [self.guide, self.start_again_button]
+
+
+def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:
+    """Load the content (default: the configured content folder) and build the dashboard."""
+    return PatientDashboard(load_content(content_dir or default_content_dir()), language)
