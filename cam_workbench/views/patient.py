@@ -26,11 +26,23 @@ def _css() -> str:
     return resources.files("cam_workbench.views").joinpath("dashboard.css").read_text("utf-8")
 
 
-def _notice_html(notice: Notice, css_class: str, element: str) -> str:
-    """An always-visible notice (emergency advice, disclaimer) as a labelled region."""
+def _notice_html(notice: Notice, css_class: str, element: str, more: str | None = None) -> str:
+    """An always-visible notice (emergency advice, disclaimer) as a labelled region.
+
+    With ``more``, only the first paragraph is always shown; the rest opens from a
+    ``<details>`` element labelled ``more`` (keeps the first question on a phone's screen).
+    """
+    first, rest = notice.body[:1], notice.body[1:]
+    if more and rest:
+        body = (
+            f"{body_html(first)}<details><summary>{escape(more)}</summary>"
+            f"{body_html(rest)}</details>"
+        )
+    else:
+        body = body_html(notice.body)
     return (
         f'<{element} class="{css_class}" aria-label="{escape(notice.heading)}">'
-        f"{heading_html(notice.heading, 2)}{body_html(notice.body)}</{element}>"
+        f"{heading_html(notice.heading, 2)}{body}</{element}>"
     )
 
 
@@ -162,7 +174,12 @@ class PatientDashboard(w.VBox):
         super().__init__(
             [
                 w.HTML(f"<style>{_css()}</style>"),
-                w.HTML(_notice_html(shared.emergency, "cam-notice", "aside")),
+                w.HTML(f"<header>{heading_html(shared.ui.page_title, 1)}</header>"),
+                w.HTML(
+                    _notice_html(
+                        shared.emergency, "cam-notice", "aside", shared.ui.emergency_more
+                    )
+                ),
                 self._screen,
                 w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
             ]

@@ -1,0 +1,135 @@
+"""The patient dashboard's widgets, driven as a patient would (set .value, .click())."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from cam_workbench.flow import Screen
+from cam_workbench.loading import load_content
+from cam_workbench.views import PatientDashboard
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(CONTENT)
+
+
+@pytest.fixture
+def dashboard(content):
+    return PatientDashboard(content)
+
+
+def _texts(widget) -> str:
+    """All HTML/description text inside a widget tree."""
+    parts = [getattr(widget, "value", "") if isinstance(getattr(widget, "value", ""), str) else ""]
+    parts.append(getattr(widget, "description", "") or "")
+    for child in getattr(widget, "children", ()):
+        parts.append(_texts(child))
+    return " ".join(parts)
+
+
+def test_question_has_a_checkbox_named_by_each_red_flag(dashboard, content):
+    screening = content.screening()
+    labels = [box.description for box in dashboard.question.flags.values()]
+    assert labels == [item.text for item in screening.items]
+    assert dashboard.question.none_box.description == screening.none_option.text
+    assert dashboard.question.continue_button.description == content.shared().ui.continue_
+
+
+def test_continue_with_nothing_chosen_prompts_and_stays(dashboard, content):
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.question
+    assert (
+        html.escape(content.screening().prompts.nothing_chosen) in dashboard.question.prompt.value
+    )
+
+
+def test_flag_and_none_together_is_a_contradiction_not_a_guess(dashboard, content):
+    dashboard.question.flags["fever_nausea"].value = True
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.question
+    assert "alert" in dashboard.question.prompt.value
+    assert html.escape(content.screening().prompts.contradiction) in dashboard.question.prompt.value
+
+
+@pytest.mark.parametrize("flag", ["leg_symptoms", "bladder_bowel", "fever_nausea", "cancer_weight"])
+def test_red_flag_leads_to_doctor_advice_then_cleared_to_guide(dashboard, content, flag):
+    see_doctor = next(o for o in content.screening().outcomes if o.id == "see_doctor")
+    dashboard.question.flags[flag].value = True
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.outcome
+    assert see_doctor.heading in dashboard.outcome.value
+    assert "cleared" in dashboard.cleared_button.description.lower()
+    assert dashboard.guide not in dashboard._screen.children
+    dashboard.cleared_button.click()
+    assert dashboard.screen is Screen.guide
+    assert see_doctor.cleared_message[0][:30] in dashboard.guide.top.value
+
+
+def test_none_of_these_goes_straight_to_the_guide(dashboard, content):
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.guide
+    guide = content.guide()
+    assert guide.sections[0].heading in dashboard.guide.section.value
+
+
+def test_guide_moves_through_every_section_with_headings(dashboard, content):
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    sections = content.guide().sections
+    assert [b.description for b in dashboard.guide.section_buttons] == [s.heading for s in sections]
+    seen = []
+    for _ in sections:
+        seen.append(dashboard.guide.section.value)
+        dashboard.guide.next_button.click()
+    for section, html in zip(sections, seen, strict=True):
+        assert f'<h3 id="sec-{section.id}">' in html
+    dashboard.guide.section_buttons[2].click()
+    assert sections[2].heading in dashboard.guide.section.value
+
+
+def test_emergency_and_disclaimer_on_every_screen(dashboard, content):
+    shared = content.shared()
+    for step in ("question", "outcome", "guide"):
+        text = _texts(dashboard)
+        assert "911" in text, step
+        assert shared.disclaimer.heading in text, step
+        if step == "question":
+            dashboard.question.flags["leg_symptoms"].value = True
+            dashboard.question.continue_button.click()
+        elif step == "outcome":
+            dashboard.cleared_button.click()
+
+
+def test_start_again_clears_the_answers(dashboard):
+    dashboard.question.flags["cancer_weight"].value = True
+    dashboard.question.continue_button.click()
+    dashboard.start_again_button.click()
+    assert dashboard.screen is Screen.question
+    assert not any(box.value for box in dashboard.question.flags.values())
+    assert dashboard.flow.state.decision is None
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.question  # nothing chosen again
+
+
+def test_content_text_is_escaped_not_injected(tmp_path, content):
+    import shutil
+
+    shutil.copytree(CONTENT, tmp_path / "content")
+    path = tmp_path / "content" / "en" / "screening.yaml"
+    text = path.read_text().replace(
+        "heading: Talk with your doctor first", "heading: Talk <script>x()</script> first"
+    )
+    path.write_text(text)
+    board = PatientDashboard(load_content(tmp_path / "content"))
+    board.question.flags["leg_symptoms"].value = True
+    board.question.continue_button.click()
+    assert "<script>" not in board.outcome.value
+    assert "&lt;script&gt;" in board.outcome.value
