@@ -3,7 +3,7 @@
 from cam_workbench.errors import ContentError, Problem
 from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.paths import default_content_dir
-from cam_workbench.screening import Answers, AnswerError, Decision, decide, evaluate
+from cam_workbench.screening import AnswerError, Answers, Decision, decide, evaluate
 
 __all__ = [
     "AnswerError",

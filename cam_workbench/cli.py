@@ -84,9 +84,126 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the patient dashboard with Voila (production settings)."""
-    from cam_workbench.serve_cli import serve_dashboard
+    content_dir = _content_dir(args).resolve()
+    content = load_content(content_dir)
 
-    return serve_dashboard(args, _load(args), _content_dir(args))
+    from cam_workbench.paths import CONTENT_ENV, notebooks_dir
+    from cam_workbench.serving import ServeOptions, ServerTexts, serve
+
+    ui = content.shared("en").ui
+    texts = ServerTexts(
+        page_title=ui.page_title,
+        busy_title=ui.busy_title,
+        busy_message=ui.busy_message,
+        error_title=ui.error_title,
+        error_message=ui.error_message,
+        session_lost=ui.session_lost,
+        language="en",
+        loading=ui.loading,
+    )
+    extra = {} if args.max_kernels is None else {"max_kernels": args.max_kernels}
+    try:
+        options = ServeOptions(
+            notebook=notebooks_dir() / "patient_dashboard.ipynb",
+            texts=texts,
+            host=args.host,
+            port=args.port,
+            env={CONTENT_ENV: str(content_dir)},
+            **extra,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"Serving the patient dashboard on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    return serve(options)
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    """Record a clinical reviewer's approval of patient content files as they are now."""
+    from cam_workbench.review import signoff
+
+    content = _load(args)
+    try:
+        record, names = signoff.approve(content, args.reviewer, args.files)
+    except ValueError as exc:  # an empty name, or a file that is not patient content
+        raise UsageError(str(exc)) from None
+    if not names:
+        print("Nothing to approve: every patient content file is approved and unchanged.")
+        return EXIT_OK
+    path = signoff.write_signoff(content, record)
+    approvals = {a.file: a for a in record.approvals}
+    for name in names:
+        a = approvals[name]
+        print(f"approved {name} (reviewer: {a.reviewer}, date: {a.date}, sha256: {a.sha256[:12]})")
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_review_status(args: argparse.Namespace) -> int:
+    """Exit 0 when every patient file is approved and unchanged; else 1 and what changed."""
+    from cam_workbench.review import signoff
+
+    content = _load(args)
+    statuses = signoff.file_status(content)
+    for line in signoff.status_lines(statuses, signoff.stale_approvals(content)):
+        print(line)
+    blocked = [s.file for s in statuses if not s.ok]
+    if blocked:
+        print(
+            f"{len(blocked)} of {len(statuses)} patient content files need a clinical "
+            f"reviewer's approval: {', '.join(blocked)}. After reviewing them, run "
+            "'cam-workbench approve --reviewer NAME [FILE ...]'."
+        )
+        return EXIT_PROBLEMS
+    print(f"All {len(statuses)} patient content files are approved and unchanged.")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the clinical review packet as one self-contained HTML file."""
+    from cam_workbench.review.report import write_report
+
+    out: Path = args.out
+    if out.is_dir() or not out.parent.is_dir():
+        raise UsageError(f"cannot write {out}: give a file name in an existing folder")
+    content = _load(args)
+    write_report(content, out)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _add_review_arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
+    approve = subparsers["approve"]
+    approve.add_argument("--reviewer", required=True, metavar="NAME", help="who approves")
+    approve.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="files to approve, e.g. en/acupuncture.yaml (default: every file that needs it)",
+    )
+    subparsers["report"].add_argument(
+        "--out", required=True, type=Path, metavar="FILE.html", help="where to write the packet"
+    )
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Evaluate one set of answers with the dashboard's logic and print the outcome."""
+    from cam_workbench.interop_cli import screen
+
+    return screen(args, _load(args))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the screening as a FHIR Questionnaire."""
+    from cam_workbench.interop_cli import export
+
+    return export(args, _load(args))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a FHIR Questionnaire as screening content."""
+    from cam_workbench.interop_cli import import_
+
+    return import_(args)
 
 
 def _port(value: str) -> int:
@@ -110,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
         "validate": ("check every content file and report every problem", cmd_validate),
         "schema": ("regenerate the JSON Schema for content files from the model", cmd_schema),
         "serve": ("serve the patient dashboard with Voila", cmd_serve),
+        "approve": ("record a clinical reviewer's approval of content files", cmd_approve),
+        "review-status": ("check every patient file is approved and unchanged", cmd_review_status),
+        "report": ("write the clinical review packet as one HTML file", cmd_report),
+        "screen": ("evaluate one set of screening answers, as the dashboard does", cmd_screen),
+        "export": ("export the screening as a FHIR Questionnaire", cmd_export),
+        "import": ("import a FHIR Questionnaire as screening content", cmd_import),
     }
     subparsers = {}
     for name, (help_text, func) in commands.items():
@@ -129,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="most patient sessions at once; past it a 'busy' page (default 40)",
     )
+    _add_review_arguments(subparsers)
+    from cam_workbench.interop_cli import add_arguments as _add_interop_arguments
+
+    _add_interop_arguments(subparsers)
     return parser
 
 

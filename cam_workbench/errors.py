@@ -131,9 +131,21 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "rule '{rule}' has no condition",
         "give it 'any_of: [...]', 'all_of: [...]' or 'none_of_these: true'",
     ),
+    "too_many_files": (
+        "{count} content files found, more than the {limit} allowed",
+        "point --content at the content folder itself, or remove files that are not content",
+    ),
     "no_content": (
         "no content files found",
         "point --content at the folder that holds the YAML files (e.g. content/)",
+    ),
+    "second_signoff": (
+        "a second sign-off file (the first is {first})",
+        "keep all approvals in one file (content/review/signoff.yaml); delete this one",
+    ),
+    "unknown_guide": (
+        "PEMAT checklist names guide '{id}' in language '{language}', which does not exist",
+        "use the meta.id and language of a guide file: {choices}",
     ),
     "missing_file_kind": (
         "no '{kind}' file for language '{language}'",

@@ -22,8 +22,10 @@ from cam_workbench.errors import ContentError, Problem, problem
 from cam_workbench.model import (
     KIND_MODELS,
     GuideFile,
+    PematFile,
     ScreeningFile,
     SharedFile,
+    SignoffFile,
 )
 from cam_workbench.yamlsafe import Parsed, decode, parse
 
@@ -41,6 +43,7 @@ class LoadedFile:
     path: Path
     relpath: str
     model: Any
+    id_line: int = 1  # line of meta.id, for problems found across files
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,7 @@ class ContentSet:
         return [
             f.model
             for f in self.files
-            if isinstance(f.model, kind)
-            and (language is None or f.model.meta.language == language)
+            if isinstance(f.model, kind) and (language is None or language_of(f.model) == language)
         ]
 
     def _one(self, kind: type[F], language: str) -> F:
@@ -80,7 +82,7 @@ class ContentSet:
     @property
     def languages(self) -> list[str]:
         """Languages that have content, sorted."""
-        return sorted({f.model.meta.language for f in self.files})
+        return sorted({lang for f in self.files if (lang := language_of(f.model)) is not None})
 
     def summary(self) -> str:
         """One line: how many files, screening items and guide sections."""
@@ -90,6 +92,12 @@ class ContentSet:
             f"{len(self.files)} files, {items} screening items, {sections} guide sections "
             f"(languages: {', '.join(self.languages)})"
         )
+
+
+def language_of(model: Any) -> str | None:
+    """Return a file's language: ``meta.language``, a top-level ``language``, or None."""
+    meta = getattr(model, "meta", None)
+    return meta.language if meta is not None else getattr(model, "language", None)
 
 
 def content_files(root: Path) -> list[Path]:
@@ -113,8 +121,10 @@ def load_content(root: Path) -> ContentSet:
         raise ContentError([problem("no_content", str(root), 1)])
     problems: list[Problem] = []
     loaded: list[LoadedFile] = []
-    if len(paths) > MAX_FILES:
-        paths = paths[:MAX_FILES]
+    if len(paths) > MAX_FILES:  # refuse rather than silently skip the rest
+        raise ContentError(
+            [problem("too_many_files", str(root), 1, count=len(paths), limit=MAX_FILES)]
+        )
     for path in paths:
         relpath = _display(path)
         file, found = load_file(path, relpath)
@@ -155,14 +165,18 @@ def load_file(path: Path, relpath: str) -> tuple[LoadedFile | None, list[Problem
     if model is None or problems:
         return None, problems
     problems += _check_model(model, parsed, relpath)
-    return (LoadedFile(path, relpath, model) if not problems else None), problems
+    if problems:
+        return None, problems
+    return LoadedFile(path, relpath, model, parsed.line_of(("meta", "id"))), problems
 
 
 def _validate(parsed: Parsed, path: str) -> tuple[Any, list[Problem]]:
     """Pick the model by ``kind`` and validate the data against it."""
     data = parsed.data
+    if data is None:  # '---', 'null' or '~' alone: nothing in the file
+        return None, [problem("empty_file", path, 1)]
     if not isinstance(data, dict):
-        found = type(data).__name__.replace("list", "list").replace("str", "piece of text")
+        found = _TYPE_NAMES.get(type(data), type(data).__name__)
         return None, [problem("top_level_type", path, 1, found=found)]
     choices = " | ".join(KIND_MODELS)
     if "kind" not in data:
@@ -186,6 +200,15 @@ def _validate(parsed: Parsed, path: str) -> tuple[Any, list[Problem]]:
         return None, [_from_pydantic(err, parsed, path, model_cls) for err in exc.errors()]
 
 
+_TYPE_NAMES: Final = {
+    list: "list",
+    str: "piece of text",
+    int: "number",
+    float: "number",
+    bool: "true/false value",
+}
+
+
 def _did_you_mean(word: str, choices: Iterable[str], prefix: str = "did you mean ") -> str:
     """Suggest the closest spelling, or nothing."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -197,10 +220,13 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
     path: list[str | int] = []
     here = data
     for step in loc:
-        if isinstance(here, dict) and step in here:
-            path.append(step)
-            here = here[step]
-        elif isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here):
+        if (
+            isinstance(here, dict)
+            and step in here
+            or isinstance(here, list)
+            and isinstance(step, int)
+            and 0 <= step < len(here)
+        ):
             path.append(step)
             here = here[step]
     return tuple(path)
@@ -351,9 +377,7 @@ def _check_file(data: Any, parsed: Parsed, path: str) -> Iterator[Problem]:
         yield from _check_unique(parsed, path, ("sections",), "section")
 
 
-def _check_unique(
-    parsed: Parsed, path: str, keys: tuple[str, ...], what: str
-) -> Iterator[Problem]:
+def _check_unique(parsed: Parsed, path: str, keys: tuple[str, ...], what: str) -> Iterator[Problem]:
     """Every entry of the lists under ``keys`` has its own ``id``."""
     seen: dict[str, int] = {}
     for key in keys:
@@ -429,8 +453,7 @@ def _check_rules(parsed: Parsed, path: str) -> Iterator[Problem]:
                 parsed.line_of(("rules", index, "outcome")),
                 rule=name,
                 id=target,
-                suggestion=_did_you_mean(target, outcomes)
-                or f"use one of: {', '.join(outcomes)}",
+                suggestion=_did_you_mean(target, outcomes) or f"use one of: {', '.join(outcomes)}",
             )
 
 
@@ -482,7 +505,9 @@ def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator
             reached.add(decision.outcome.id)
     for index, outcome in enumerate(model.outcomes):
         if outcome.id not in reached:
-            yield problem("unreached_outcome", path, parsed.line_of(("outcomes", index)), id=outcome.id)
+            yield problem(
+                "unreached_outcome", path, parsed.line_of(("outcomes", index)), id=outcome.id
+            )
 
 
 # --- checks across files ---------------------------------------------------------------
@@ -491,18 +516,46 @@ def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator
 def _check_across_files(files: list[LoadedFile]) -> Iterator[Problem]:
     """File ids are unique per language; each language has its screening and shared texts."""
     seen: dict[tuple[str, str], str] = {}
+    yield from _check_review_files(files)
     for f in files:
+        if getattr(f.model, "meta", None) is None:
+            continue  # reviewer files without meta (sign-off, PEMAT) have no file id
         key = (f.model.meta.id, f.model.meta.language)
         if key in seen:
             yield problem(
-                "duplicate_file_id", f.relpath, 1, id=key[0], language=key[1], other=seen[key]
+                "duplicate_file_id",
+                f.relpath,
+                f.id_line,
+                id=key[0],
+                language=key[1],
+                other=seen[key],
             )
         else:
             seen[key] = f.relpath
-    languages = {f.model.meta.language for f in files}
+    patient = [f for f in files if getattr(f.model, "patient_facing", False)]
+    languages = {f.model.meta.language for f in patient}
     for language in sorted(languages):
-        kinds = {f.model.kind for f in files if f.model.meta.language == language}
+        kinds = {f.model.kind for f in patient if f.model.meta.language == language}
         for needed in ("screening", "shared", "guide"):
             if needed not in kinds:
-                first = next(f.relpath for f in files if f.model.meta.language == language)
+                first = next(f.relpath for f in patient if f.model.meta.language == language)
                 yield problem("missing_file_kind", first, 1, kind=needed, language=language)
+
+
+def _check_review_files(files: list[LoadedFile]) -> Iterator[Problem]:
+    """One sign-off file at most; each PEMAT checklist names a guide that exists."""
+    signoffs = [f for f in files if isinstance(f.model, SignoffFile)]
+    for extra in signoffs[1:]:
+        yield problem("second_signoff", extra.relpath, 1, first=signoffs[0].relpath)
+    guides = {(g.model.meta.id, g.model.meta.language) for g in files if g.model.kind == "guide"}
+    for f in files:
+        if isinstance(f.model, PematFile) and (f.model.guide, f.model.language) not in guides:
+            choices = ", ".join(sorted(f"{i} ({lang})" for i, lang in guides)) or "(none)"
+            yield problem(
+                "unknown_guide",
+                f.relpath,
+                1,
+                id=f.model.guide,
+                language=f.model.language,
+                choices=choices,
+            )

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    field_validator,
+)
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -76,6 +84,9 @@ class _File(_Strict):
 
     meta: Meta
     sources: Annotated[list[Source], Field(min_length=1)]
+
+    #: Patient content: a clinical reviewer must sign it off before patients see it.
+    patient_facing: ClassVar[bool] = True
 
 
 # --- screening -------------------------------------------------------------------------
@@ -142,6 +153,10 @@ class ScreeningFile(_File):
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
     rules: Annotated[list[Rule], Field(min_length=1)]
     prompts: Prompts
+    result_label: Text | None = Field(
+        default=None,
+        description="Label of the screening's result in exports (FHIR), e.g. 'Your result'",
+    )
 
 
 # --- guide -----------------------------------------------------------------------------
@@ -184,6 +199,7 @@ class UiTexts(_Strict):
     start_again: Text
     guide_heading: Text
     guide_contents: Text = Field(description="Label of the list of guide sections")
+    emergency_more: Text = Field(description="Opens the full emergency notice (what counts)")
     previous: Text
     next: Text
     busy_title: Text
@@ -192,6 +208,24 @@ class UiTexts(_Strict):
     error_message: Text
     session_lost: Text
     language_name: Text
+    preview_banner: Text | None = Field(
+        default=None, description="Shown on every page while the content is not signed off"
+    )
+
+
+class SummaryTexts(_Strict):
+    """Words of the printable summary of a patient's answers and of its download buttons."""
+
+    title: Text = Field(description="Title of the printable summary page")
+    date_label: Text = Field(description="Label before the date the summary was made")
+    answers_heading: Text = Field(description="Heading above the questions and answers")
+    answer_yes: Text = Field(description="How a 'yes' answer is shown")
+    answer_no: Text = Field(description="How a 'no' answer is shown")
+    outcome_heading: Text = Field(description="Heading above the outcome message")
+    print_hint: Text = Field(description="Tells the patient they can print it for their doctor")
+    privacy_note: Text = Field(description="Says the page holds nothing that names the patient")
+    download_summary: Text = Field(description="Button: download the printable summary")
+    download_fhir: Text = Field(description="Button: download the answers as a FHIR file")
 
 
 class SharedFile(_File):
@@ -201,19 +235,162 @@ class SharedFile(_File):
     emergency: Notice
     disclaimer: Notice
     ui: UiTexts
+    summary: SummaryTexts
+
+
+# --- reviewer files (not shown to patients; no sign-off needed) --------------------------
+
+
+def _unique(values: list[str], what: str) -> None:
+    """Raise ValueError naming the first value that appears twice."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} appears twice; keep one")
+        seen.add(value)
+
+
+class JargonTerm(_Strict):
+    """A word patients may not know and the plain words to use instead."""
+
+    term: Annotated[str, Field(min_length=2, max_length=80, description="lowercase word/phrase")]
+    plain: Text
+    variants: list[Annotated[str, Field(min_length=2, max_length=80)]] = Field(
+        default_factory=list, description="Other forms to find too (e.g. 'vomited')"
+    )
+    note: Text | None = None
+
+
+class JargonFile(_Strict):
+    """A plain-language list: terms to avoid or explain in patient text, per language."""
+
+    kind: Literal["jargon"]
+    meta: Meta
+    terms: Annotated[list[JargonTerm], Field(min_length=1)]
+
+    patient_facing: ClassVar[bool] = False
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_unique(cls, terms: list[JargonTerm]) -> list[JargonTerm]:
+        _unique([t.term.lower() for t in terms], "term")
+        return terms
+
+
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+DiffLine = Annotated[str, Field(max_length=8000)]
+
+
+class ApprovedSection(_Strict):
+    """One section of a file as it was approved (its hash and its text, for diffs)."""
+
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    sha256: Sha256
+    text: list[DiffLine]
+
+
+class Approval(_Strict):
+    """A clinical reviewer's sign-off of one content file."""
+
+    file: Annotated[str, Field(pattern=r"^[^/\\][^\\]*\.ya?ml$", max_length=300)]
+    reviewer: Annotated[str, Field(min_length=1, max_length=200)]
+    date: dt.date
+    sha256: Sha256
+    sections: list[ApprovedSection]
+
+
+class SignoffFile(_Strict):
+    """The clinical sign-off record: which file was approved, by whom, when, as what."""
+
+    kind: Literal["signoff"]
+    approvals: list[Approval] = Field(default_factory=list)
+
+    patient_facing: ClassVar[bool] = False
+
+    @field_validator("approvals")
+    @classmethod
+    def _files_unique(cls, approvals: list[Approval]) -> list[Approval]:
+        _unique([a.file for a in approvals], "file")
+        return approvals
+
+
+class PematRating(StrEnum):
+    """A PEMAT rating: Agree = 1 point, Disagree = 0, N/A = not counted."""
+
+    agree = "agree"
+    disagree = "disagree"
+    na = "na"
+
+
+#: PEMAT-P (AHRQ, printable materials): item number → (domain, whether N/A is allowed).
+#: Items 13 and 14 are for audiovisual material only, so PEMAT-P has 17 understandability
+#: items (1-12, 15-19) and 7 actionability items (20-26).
+PEMAT_P_ITEMS: Final[dict[int, tuple[str, bool]]] = {
+    **{n: ("understandability", n in {6, 8, 9, 11, 16, 17, 18, 19}) for n in range(1, 13)},
+    **{n: ("understandability", n in {16, 17, 18, 19}) for n in range(15, 20)},
+    **{n: ("actionability", n in {24, 25}) for n in range(20, 27)},
+}
+
+
+class PematItem(_Strict):
+    """One PEMAT-P item, the rating and the reviewer's reason."""
+
+    number: Annotated[int, Field(ge=1, le=26)]
+    summary: Text = Field(description="What the item asks, in our own words")
+    rating: PematRating
+    note: Text
+
+
+class PematFile(_Strict):
+    """A PEMAT-P checklist for one patient guide."""
+
+    kind: Literal["pemat"]
+    guide: Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)] = Field(
+        description="meta.id of the guide this checklist rates"
+    )
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+    assessment: Literal["self-assessment", "clinical review"]
+    assessor_role: Text
+    assessed_on: dt.date
+    note: Text | None = None
+    items: list[PematItem]
+
+    patient_facing: ClassVar[bool] = False
+
+    @field_validator("items")
+    @classmethod
+    def _all_pemat_p_items(cls, items: list[PematItem]) -> list[PematItem]:
+        numbers = [i.number for i in items]
+        _unique([str(n) for n in numbers], "item")
+        unknown = sorted(set(numbers) - set(PEMAT_P_ITEMS))
+        missing = sorted(set(PEMAT_P_ITEMS) - set(numbers))
+        if unknown:
+            raise ValueError(f"items {unknown} are not PEMAT-P items (13 and 14 are AV only)")
+        if missing:
+            raise ValueError(f"PEMAT-P items {missing} are missing; rate all 24")
+        for item in items:
+            if item.rating is PematRating.na and not PEMAT_P_ITEMS[item.number][1]:
+                raise ValueError(
+                    f"item {item.number} cannot be rated 'na' (PEMAT allows N/A only on "
+                    f"items {sorted(n for n, (_, na) in PEMAT_P_ITEMS.items() if na)})"
+                )
+        return items
 
 
 # --- registry --------------------------------------------------------------------------
 
 #: Read-only table: the ``kind`` key of a file → the model that validates it.
-KIND_MODELS: Final[dict[str, type[_File]]] = {
+KIND_MODELS: Final[dict[str, type[_Strict]]] = {
     "screening": ScreeningFile,
     "guide": GuideFile,
     "shared": SharedFile,
+    "jargon": JargonFile,
+    "signoff": SignoffFile,
+    "pemat": PematFile,
 }
 
 ContentFile = Annotated[
-    ScreeningFile | GuideFile | SharedFile,
+    ScreeningFile | GuideFile | SharedFile | JargonFile | SignoffFile | PematFile,
     Field(discriminator="kind"),
 ]
 

@@ -59,7 +59,7 @@ class _StrictLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused(problem("alias", self.display_path, line))
         tag = getattr(event, "tag", None)
-        if tag not in (None, "!"):
+        if tag is not None:  # even the bare '!', which PyYAML does not read as text
             raise _Refused(problem("tag", self.display_path, line, tag=tag))
         self._depth += 1
         try:
@@ -119,8 +119,15 @@ def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> Problem:
     else:  # ReaderError (e.g. control characters) has only a character position
         position = getattr(exc, "position", 0) or 0
         line = text[:position].count("\n") + 1
-    detail = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-    return problem("yaml_syntax", path, line, detail=str(detail).strip())
+    detail = str(getattr(exc, "problem", None) or getattr(exc, "reason", None) or exc).strip()
+    character = getattr(exc, "character", None)  # ReaderError: an invisible character
+    if isinstance(character, int):
+        detail += f" (found U+{character:04X})"
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        # e.g. an unclosed quote or bracket: say where it was opened
+        detail += f" ({context} that starts on line {context_mark.line + 1})"
+    return problem("yaml_syntax", path, line, detail=detail)
 
 
 def _to_data(
@@ -137,15 +144,16 @@ def _to_data(
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):  # '? [a, b]' or '? {a: b}'
+                problems.append(problem("non_string_key", path, key_line, key=key_node.id))
+                continue
             key = _scalar(key_node, loader)
             if not isinstance(key, str):
                 problems.append(problem("non_string_key", path, key_line, key=key))
                 continue
             if key in first_line:
                 problems.append(
-                    problem(
-                        "duplicate_key", path, key_line, key=key, first_line=first_line[key]
-                    )
+                    problem("duplicate_key", path, key_line, key=key, first_line=first_line[key])
                 )
                 continue
             first_line[key] = key_line
@@ -161,10 +169,13 @@ def _to_data(
     return _scalar(node, loader)
 
 
-def _scalar(node: yaml.Node, loader: _StrictLoader) -> Any:
+def _scalar(node: yaml.ScalarNode, loader: _StrictLoader) -> Any:
     """Construct a scalar; dates stay text so the model parses them."""
-    if not isinstance(node, yaml.ScalarNode):
-        return repr(node.id)
-    if node.tag == "tag:yaml.org,2002:timestamp":
+    # Dates stay text; so do '<<' (merge) and '=' (value), whose implicit tags the safe
+    # constructor cannot build (it would raise instead of reporting a problem).
+    if node.tag == "tag:yaml.org,2002:timestamp" or node.tag not in loader.yaml_constructors:
         return node.value
-    return loader.construct_object(node, deep=False)
+    try:
+        return loader.construct_object(node, deep=False)
+    except ValueError:  # e.g. an integer of more than 4300 digits: leave it as text
+        return node.value

@@ -89,8 +89,8 @@ def test_guide_moves_through_every_section_with_headings(dashboard, content):
     for _ in sections:
         seen.append(dashboard.guide.section.value)
         dashboard.guide.next_button.click()
-    for section, html in zip(sections, seen, strict=True):
-        assert f'<h3 id="sec-{section.id}">' in html
+    for section, shown in zip(sections, seen, strict=True):
+        assert f'<h3 id="sec-{section.id}">' in shown
     dashboard.guide.section_buttons[2].click()
     assert sections[2].heading in dashboard.guide.section.value
 

@@ -176,9 +176,7 @@ class PatientDashboard(w.VBox):
                 w.HTML(f"<style>{_css()}</style>"),
                 w.HTML(f"<header>{heading_html(shared.ui.page_title, 1)}</header>"),
                 w.HTML(
-                    _notice_html(
-                        shared.emergency, "cam-notice", "aside", shared.ui.emergency_more
-                    )
+                    _notice_html(shared.emergency, "cam-notice", "aside", shared.ui.emergency_more)
                 ),
                 self._screen,
                 w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),

@@ -1,0 +1,551 @@
+"""Serve the patient notebook with Voila, with production settings.
+
+``serve(options)`` runs Voila in the foreground. On top of Voila 0.5 it adds:
+
+* production configuration (:func:`voila_config`): sources stripped, no tracebacks, no
+  ``?template=`` / ``?theme=`` override, 127.0.0.1 by default, preheated kernels, culling;
+* a cap on live kernels (:class:`CappedKernelManager`): a visit past the cap gets a plain
+  "busy, please try again in a minute" page (HTTP 503) and starts no kernel;
+* culling of kernels whose page never connected (short timeout) and of idle kernels (long
+  timeout); the preheated pool is never culled and is refilled if a pool kernel dies;
+* our own Voila template (``cam_workbench/templates/voila/templates/cam_workbench``): page
+  title and language from :class:`ServerTexts`, a ``<main>`` landmark, no CDN links, a friendly
+  message instead of error output, and a plain-words notice when the session is lost;
+* friendly error pages and a request log that holds only method, path and status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import tornado.web
+from jupyter_core.utils import ensure_async
+from jupyter_server._tz import utcnow
+from jupyter_server.services.kernels.kernelmanager import (
+    AsyncMappingKernelManager,
+    ServerKernelManager,
+)
+from traitlets import Bool, Dict, Integer, default
+from traitlets.config import Config
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.utils import ENV_VARIABLE
+
+TEMPLATE_NAME: Final = "cam_workbench"
+"""Name of our Voila template (it extends Voila's ``lab`` template)."""
+
+TEMPLATE_ROOT: Final = Path(__file__).resolve().parent / "templates"
+"""A Jupyter data directory holding ``voila/templates/cam_workbench``; added to JUPYTER_PATH."""
+
+RETRY_AFTER_S: Final = 60
+"""``Retry-After`` header of the busy page, in seconds."""
+
+_QUERY_OVERRIDES: Final = frozenset({"template", "theme"})
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerTexts:
+    """Every text the server itself shows a patient (the notebook brings its own)."""
+
+    page_title: str
+    """``<title>`` of the patient page."""
+    busy_title: str
+    """Title of the "busy, please try again in a minute" page (HTTP 503)."""
+    busy_message: str
+    """Body of the busy page."""
+    error_title: str
+    """Title of the friendly error page and of an error shown in place of a cell's output."""
+    error_message: str
+    """Body of the friendly error page; never a traceback."""
+    session_lost: str
+    """Shown on the page when the patient's kernel dies or the connection is lost."""
+    language: str = "en"
+    """``<html lang>`` of every page."""
+    loading: str = "Loading…"
+    """Shown while the page is being prepared."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How to serve the patient notebook. Defaults suit a 2-core, 24 GiB machine."""
+
+    notebook: Path
+    """The notebook to serve (the only page of the server)."""
+    texts: ServerTexts
+    """Texts of the server's own pages and notices."""
+    host: str = "127.0.0.1"
+    """Address to bind; only this machine by default (put a reverse proxy in front)."""
+    port: int = 8866
+    """Port to bind; the server fails if it is taken (no silent fallback to another port)."""
+    max_kernels: int = 40
+    """Most live kernels, preheated ones included (each takes ~100 MB)."""
+    pool_size: int = 2
+    """Preheated kernels kept ready (0 disables preheating)."""
+    idle_timeout_s: int = 600
+    """Shut down a kernel whose page connected once but has had no activity for this long."""
+    unconnected_timeout_s: int = 60
+    """Shut down a handed-out kernel whose page never connected after this long."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment variables for the kernels (e.g. ``CAM_WORKBENCH_CONTENT``)."""
+
+    def __post_init__(self) -> None:
+        """Reject settings that cannot work."""
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {self.port}")
+        if self.pool_size < 0:
+            raise ValueError(f"pool_size must be 0 or more, not {self.pool_size}")
+        if self.max_kernels <= self.pool_size:
+            raise ValueError(
+                f"max_kernels ({self.max_kernels}) must be more than pool_size ({self.pool_size})"
+            )
+        if self.idle_timeout_s <= 0 or self.unconnected_timeout_s <= 0:
+            raise ValueError("idle_timeout_s and unconnected_timeout_s must be positive")
+
+
+def cull_interval_s(options: ServeOptions) -> int:
+    """How often the culler runs: a quarter of the shortest timeout, between 1 and 30 s."""
+    shortest = min(options.idle_timeout_s, options.unconnected_timeout_s)
+    return max(1, min(30, shortest // 4))
+
+
+def voila_config(options: ServeOptions) -> Config:
+    """Build the traitlets configuration for :class:`CamVoila` with our production settings."""
+    notebook = Path(options.notebook).resolve()
+    texts = dataclasses.asdict(options.texts)
+    c = Config()
+    c.Voila.notebook_path = str(notebook)
+    c.Voila.root_dir = str(notebook.parent)
+    c.Voila.ip = options.host
+    c.Voila.port = options.port
+    c.Voila.port_retries = 0  # fail if the port is taken instead of trying another one
+    c.Voila.open_browser = False
+    c.Voila.log_level = logging.INFO  # DEBUG would log kernel message types and more
+    c.CamVoila.texts = texts
+    # The page: our template, sources stripped, no tracebacks, no override from the URL.
+    c.VoilaConfiguration.template = TEMPLATE_NAME
+    c.VoilaConfiguration.theme = "light"
+    c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
+    c.VoilaConfiguration.resources = {"cam_workbench": texts}
+    c.VoilaExecutor.show_tracebacks = False
+    c.VoilaExecutor.cell_error_instruction = options.texts.error_message
+    # Kernels: preheated pool, our capped manager, culling.
+    c.VoilaConfiguration.preheat_kernel = options.pool_size > 0
+    c.VoilaConfiguration.default_pool_size = options.pool_size
+    c.VoilaConfiguration.progressive_rendering = False  # incompatible with preheating
+    c.VoilaConfiguration.multi_kernel_manager_class = CappedKernelManager
+    c.CappedKernelManager.max_kernels = options.max_kernels
+    c.CappedKernelManager.idle_timeout = options.idle_timeout_s
+    c.CappedKernelManager.unconnected_timeout = options.unconnected_timeout_s
+    c.CappedKernelManager.discard_kernel_output = True
+    c.MappingKernelManager.cull_idle_timeout = min(
+        options.idle_timeout_s, options.unconnected_timeout_s
+    )
+    c.MappingKernelManager.cull_interval = cull_interval_s(options)
+    c.MappingKernelManager.cull_connected = True
+    c.MappingKernelManager.cull_busy = False
+    # Errors raised at runtime (e.g. in a widget callback) reach the browser without traceback.
+    c.MappingKernelManager.allow_tracebacks = False
+    c.MappingKernelManager.traceback_replacement_message = options.texts.error_message
+    # A dead kernel is not restarted (it would come back without the page's widgets): the
+    # server drops it, the page shows texts.session_lost, and a reload gives a new session.
+    c.KernelRestarter.restart_limit = 0
+    return c
+
+
+def kernel_environment(options: ServeOptions) -> dict[str, str]:
+    """Variables :func:`serve` adds to ``os.environ`` (kernels inherit them at launch)."""
+    jupyter_path = os.pathsep.join(
+        part for part in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH", "")) if part
+    )
+    return {**options.env, "JUPYTER_PATH": jupyter_path}
+
+
+def plain_page(title: str, message: str, language: str = "en") -> str:
+    """Render a small, self-contained HTML page (no scripts, no external resources)."""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        '<link rel="icon" href="data:,">\n'
+        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
+        "max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a;"
+        "background:#fff;font-size:1.125rem}h1{font-size:1.6rem}</style>\n"
+        "</head>\n<body>\n<main>\n"
+        f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n"
+        "</main>\n</body>\n</html>\n"
+    )
+
+
+class _Reservation:
+    """A visitor's claim on one kernel, held until the kernel is really started or taken."""
+
+    def __init__(self, manager: CappedKernelManager) -> None:
+        self._manager: CappedKernelManager | None = manager
+
+    def release(self) -> None:
+        """Give the claim back (idempotent)."""
+        if self._manager is not None:
+            self._manager._reserved -= 1
+            self._manager = None
+
+
+class CamServerKernelManager(ServerKernelManager):
+    """Per-kernel manager; provides what jupyter_server's websocket asks it for.
+
+    With ``allow_tracebacks = False`` the websocket connection reads
+    ``traceback_replacement_message`` from the per-kernel manager, where jupyter_server 2
+    does not define it; we forward it from the mapping kernel manager.
+    """
+
+    @property
+    def traceback_replacement_message(self) -> str:
+        """The mapping manager's replacement text for tracebacks."""
+        return str(getattr(self.parent, "traceback_replacement_message", ""))
+
+
+class CappedKernelManager(AsyncMappingKernelManager):
+    """A kernel manager with a cap on live kernels and two culling timeouts.
+
+    Voila wraps this class (``VoilaConfiguration.multi_kernel_manager_class``) into its
+    preheating manager, so ``self._pools`` / ``self.fill_if_needed`` exist at run time when
+    preheating is on; Voila's own ``cull_kernel_if_idle`` skips pool kernels before ours runs.
+
+    Counting: every admitted visit costs one kernel process eventually (it starts one, or takes
+    a preheated one and the pool is refilled). A visit is admitted only if live kernels + the
+    kernels the pool has yet to start (up to its full size) + visits admitted but not yet
+    holding a kernel + 1 <= ``max_kernels``.
+    """
+
+    max_kernels = Integer(40, config=True, help="Most live kernels, pool included.")
+    idle_timeout = Integer(
+        600, config=True, help="Seconds of inactivity before a connected-once kernel is culled."
+    )
+    unconnected_timeout = Integer(
+        60, config=True, help="Seconds before a handed-out kernel whose page never connected."
+    )
+    discard_kernel_output = Bool(
+        True,
+        config=True,
+        help="Send the kernels' own stdout/stderr to /dev/null so their logs (which can hold "
+        "values from widget callbacks) never reach the server log.",
+    )
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self) -> str:
+        return f"{__name__}.CamServerKernelManager"
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Set up the bookkeeping, then let the parent classes start (and preheat)."""
+        self._starting: set[str] = set()
+        self._starting_preheat: set[str] = set()
+        self._reserved = 0
+        self._ever_connected: set[str] = set()
+        self._handed_out_at: dict[str, datetime] = {}
+        super().__init__(**kwargs)
+
+    # -- counting and the cap -------------------------------------------------------------
+
+    def _pool_state(self) -> tuple[set[str], int]:
+        """Kernel ids ready in the preheated pool, and the number of kernels the pool will add.
+
+        The second number is the pool's target size minus its ready kernels: entries still
+        starting and the refills of entries already handed out.
+        """
+        ready: set[str] = set()
+        target = 0
+        pools = getattr(self, "_pools", {})
+        configs = getattr(self, "kernel_pools_config", {})
+        default_size = configs.get("default", {}).get("pool_size", 1)
+        for notebook, pool in pools.items():
+            target += configs.get(notebook, {}).get("pool_size", default_size)
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    kernel_id = task.result().get("kernel_id")
+                    if kernel_id:
+                        ready.add(kernel_id)
+        return ready, max(0, target - len(ready))
+
+    def live_kernel_count(self) -> int:
+        """Kernel processes running or being started."""
+        return len(set(self._kernels) | self._starting)
+
+    def projected_kernel_count(self) -> int:
+        """Kernels there will be once every pool refill and admitted visit has its kernel.
+
+        Live kernels, plus what the pool still has to start, plus visits admitted but not yet
+        holding a kernel; pool kernels being started are in both of the first two terms.
+        """
+        _, to_start = self._pool_state()
+        return (
+            self.live_kernel_count()
+            + max(0, to_start - len(self._starting_preheat))
+            + self._reserved
+        )
+
+    def try_reserve(self) -> _Reservation | None:
+        """Admit one visit if the cap allows it; ``None`` means "busy"."""
+        self.prune_pool()
+        if self.projected_kernel_count() + 1 > self.max_kernels:
+            return None
+        self._reserved += 1
+        return _Reservation(self)
+
+    async def start_kernel(  # type: ignore[override]
+        self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any
+    ) -> str:
+        """Start a kernel, keeping count of the ones still starting."""
+        if kernel_id is not None and kernel_id in self:
+            return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        if self.discard_kernel_output:
+            kwargs.setdefault("stdout", subprocess.DEVNULL)
+            kwargs.setdefault("stderr", subprocess.DEVNULL)
+        new_id = kernel_id or self.new_kernel_id()
+        env = kwargs.get("env") or {}
+        preheat = env.get(ENV_VARIABLE.VOILA_PREHEAT) == "True"
+        self._starting.add(new_id)
+        if preheat:
+            self._starting_preheat.add(new_id)
+        try:
+            return await super().start_kernel(kernel_id=new_id, path=path, **kwargs)
+        finally:
+            self._starting.discard(new_id)
+            self._starting_preheat.discard(new_id)
+
+    # -- the preheated pool ---------------------------------------------------------------
+
+    def prune_pool(self) -> None:
+        """Drop pool entries whose kernel failed to start or died, and refill the pool."""
+        pools = getattr(self, "_pools", None)
+        fill = getattr(self, "fill_if_needed", None)
+        if not pools or fill is None:
+            return
+        for notebook, pool in list(pools.items()):
+            stale = [
+                task
+                for task in pool
+                if task.done()
+                and (
+                    task.cancelled()
+                    or task.exception() is not None
+                    or task.result().get("kernel_id") not in self
+                )
+            ]
+            if stale:
+                for task in stale:
+                    pool.remove(task)
+                self.log.warning(
+                    "Replacing %d preheated kernel(s) that failed or died.", len(stale)
+                )
+                fill(delay=None, notebook_name=notebook)
+
+    # -- culling --------------------------------------------------------------------------
+
+    def note_handed_out(self) -> None:
+        """Record when each kernel left the pool (the never-connected timer starts there)."""
+        ready, _ = self._pool_state()
+        now = utcnow()
+        for kernel_id in list(self._kernels):
+            if kernel_id in ready or kernel_id in self._starting:
+                self._handed_out_at.pop(kernel_id, None)
+            else:
+                self._handed_out_at.setdefault(kernel_id, now)
+        for kernel_id in set(self._handed_out_at) - set(self._kernels):
+            del self._handed_out_at[kernel_id]
+        self._ever_connected &= set(self._kernels)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """Remember that a page connected to this kernel."""
+        super().notify_connect(kernel_id)
+        if kernel_id in self._kernels:
+            self._ever_connected.add(kernel_id)
+
+    async def cull_kernels(self) -> None:
+        """One culling pass: repair the pool, note hand-outs, then check every kernel."""
+        self.prune_pool()
+        self.note_handed_out()
+        await super().cull_kernels()
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull a page-never-connected kernel after ``unconnected_timeout``, others later.
+
+        Connected kernels are culled too (an abandoned open tab must not hold a kernel
+        forever); the page then shows its "session lost" notice. Busy kernels are spared.
+        """
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None or kernel_id in self._starting:
+            return
+        if getattr(kernel, "execution_state", None) == "dead":
+            await super().cull_kernel_if_idle(kernel_id)
+            return
+        last_activity = getattr(kernel, "last_activity", None)
+        if last_activity is None:
+            return
+        since = max(last_activity, self._handed_out_at.get(kernel_id, last_activity))
+        idle_s = (utcnow() - since).total_seconds()
+        connected = kernel_id in self._ever_connected
+        limit = self.idle_timeout if connected else self.unconnected_timeout
+        if idle_s <= limit or (kernel.execution_state == "busy" and not self.cull_busy):
+            return
+        self.log.info(
+            "Culling kernel %s: %s for %d s.",
+            kernel_id,
+            "idle" if connected else "page never connected",
+            idle_s,
+        )
+        await ensure_async(self.shutdown_kernel(kernel_id))
+
+
+class PatientPageHandler(TornadoVoilaHandler):
+    """Voila's page handler, with the kernel cap, a busy page and friendly error pages."""
+
+    @property
+    def _texts(self) -> dict[str, str]:
+        return dict(self.settings["voila"].texts)
+
+    def _plain(self, status: int, title: str, message: str, **headers: str) -> None:
+        self.clear()
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+        for name, value in headers.items():
+            self.set_header(name.replace("_", "-"), value)
+        self.finish(plain_page(title, message, self._texts.get("language", "en")))
+
+    def get_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Ignore ``?template=`` / ``?theme=`` (overrides are off; they would skip the pool)."""
+        if name in _QUERY_OVERRIDES and args:
+            return args[0]
+        return super().get_argument(name, *args, **kwargs)
+
+    @tornado.web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        """Serve the notebook page, or the busy page past the kernel cap."""
+        if path:  # single-notebook mode: Voila redirects any other path, no kernel involved
+            await super().get(path=path)
+            return
+        manager: CappedKernelManager = self.kernel_manager
+        reservation = manager.try_reserve()
+        if reservation is None:
+            texts = self._texts
+            self._plain(
+                503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
+            )
+            return
+        # Set the _xsrf cookie: the page's "shut my kernel down" beacon on unload reads it, and
+        # Voila never sets it (voila-dashboards/voila#1458), so closed tabs kept their kernels.
+        _ = self.xsrf_token
+        try:
+            async for snippet in self.get_generator(path=path):
+                # The first snippet is only produced once the kernel is started or taken.
+                reservation.release()
+                self.write(snippet)
+                self.flush()
+        finally:
+            reservation.release()
+            manager.note_handed_out()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Send a friendly page in the patient's language; never a traceback."""
+        texts = self._texts
+        self._plain(status_code, texts["error_title"], texts["error_message"])
+
+
+class _PrivacyFilter(logging.Filter):
+    """Drop the few jupyter_server log lines that would contain a whole kernel message."""
+
+    _PREFIXES = ("No channel specified, assuming shell", "Malformed message")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self._PREFIXES)
+
+
+class CamVoila(Voila):
+    """Voila with our page handler, no config files, and a privacy-minded request log."""
+
+    texts = Dict(config=True, help="ServerTexts as a dict, for the server's own pages.")
+
+    @default("config_file_paths")
+    def _config_file_paths_default(self) -> list[str]:
+        # A stray voila.json / voila.py must not undo the production settings.
+        return []
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        """Initialize Voila, then filter its log."""
+        super().initialize(argv)
+        self.log.addFilter(_PrivacyFilter())
+
+    def init_settings(self) -> dict[str, Any]:
+        """Voila's tornado settings, with our request log."""
+        settings = super().init_settings()
+        settings["log_function"] = self._log_request
+        return settings
+
+    def init_handlers(self) -> list[Any]:
+        """Voila's handlers, with the notebook page served by :class:`PatientPageHandler`."""
+        handlers = []
+        for spec in super().init_handlers():
+            if len(spec) > 1 and spec[1] is TornadoVoilaHandler:
+                spec = (spec[0], PatientPageHandler, *spec[2:])
+            handlers.append(spec)
+        return handlers
+
+    def _log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """Log method, path (no query string) and status; errors louder than successes."""
+        status = handler.get_status()
+        if status < 400:
+            log = self.log.debug
+        elif status < 500 or status == 503:
+            log = self.log.info
+        else:
+            log = self.log.warning
+        request = handler.request
+        log(
+            "%d %s %s %.0fms",
+            status,
+            request.method,
+            request.path,
+            1000.0 * request.request_time(),
+        )
+
+
+def serve(options: ServeOptions) -> int:
+    """Run Voila in the foreground until Ctrl-C or SIGTERM; return the exit code.
+
+    Sets ``options.env`` (and ``JUPYTER_PATH`` for our template) in ``os.environ``: kernels
+    take their environment from it at launch. Every kernel is shut down on exit.
+    """
+    notebook = Path(options.notebook)
+    if not notebook.is_file():
+        _log.error("Notebook not found: %s", notebook)
+        return 2
+    os.environ.update(kernel_environment(options))
+    app = CamVoila(config=voila_config(options))
+    started = time.monotonic()
+    try:
+        app.initialize([])
+        app.start()
+    except KeyboardInterrupt:
+        return 0
+    except SystemExit as exc:  # Voila exits this way when it cannot bind the port
+        _log.error("Could not serve on %s:%d (is the port in use?)", options.host, options.port)
+        if getattr(app, "connection_dir", ""):
+            shutil.rmtree(app.connection_dir, ignore_errors=True)
+        return exc.code if isinstance(exc.code, int) and exc.code else 1
+    app.log.info("Stopped after %.0f s.", time.monotonic() - started)
+    return 0

@@ -1,0 +1,638 @@
+"""FHIR export, response and import: valid per fhir.resources AND per our own checks."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT, edit
+from fhir.resources.questionnaire import Questionnaire as QuestionnaireR5
+from fhir.resources.questionnaireresponse import (
+    QuestionnaireResponse as QuestionnaireResponseR5,
+)
+from fhir.resources.R4B.questionnaire import Questionnaire as QuestionnaireR4
+from fhir.resources.R4B.questionnaireresponse import (
+    QuestionnaireResponse as QuestionnaireResponseR4,
+)
+from spanish import SPANISH, add_spanish
+
+from cam_workbench.cli import main
+from cam_workbench.export.fhir import (
+    HINT_LINK,
+    NONE_LINK,
+    OUTCOME_LINK,
+    QUESTION_LINK,
+    TRANSLATION_URL,
+    ReviewDates,
+    cleared_link,
+    outcome_link,
+    questionnaire,
+    questionnaire_response,
+)
+from cam_workbench.export.fhir_checks import (
+    _enabled_in,
+    check_questionnaire,
+    check_response,
+    walk_items,
+)
+from cam_workbench.export.fhir_import import (
+    PLACEHOLDER,
+    ImportProblem,
+    import_questionnaire,
+    screening_yaml,
+)
+from cam_workbench.loading import load_content, load_file
+from cam_workbench.model import ScreeningFile, Status
+from cam_workbench.screening import AnswerError, Answers, all_answer_sets, evaluate
+
+DATE = dt.date(2026, 5, 1)
+AUTHORED = dt.datetime(2026, 5, 1, 14, 30, tzinfo=dt.UTC)
+MODELS = {"R4": QuestionnaireR4, "R5": QuestionnaireR5}
+RESPONSE_MODELS = {"R4": QuestionnaireResponseR4, "R5": QuestionnaireResponseR5}
+VERSIONS = ["R4", "R5"]
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(CONTENT)
+
+
+@pytest.fixture(scope="module")
+def screening(content) -> ScreeningFile:
+    return content.screening()
+
+
+@pytest.fixture
+def spanish(content_copy: Path):
+    return load_content(add_spanish(content_copy))
+
+
+def valid(resource: dict, version: str) -> dict:
+    """Assert the Questionnaire passes fhir.resources and our checks; return it."""
+    MODELS[version].model_validate(resource)
+    assert check_questionnaire(resource, version) == []
+    return resource
+
+
+def export(screening, version="R4", **kwargs) -> dict:
+    return valid(
+        questionnaire(screening, date=DATE, fhir_version=version, **kwargs).resource, version
+    )
+
+
+def by_link(resource: dict) -> dict[str, dict]:
+    return {item["linkId"]: item for item in walk_items(resource["item"])}
+
+
+# --- Questionnaire ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_export_is_valid_and_has_the_metadata(screening, version):
+    q = export(screening, version)
+    assert q["url"] == "https://example.org/fhir/Questionnaire/back-pain-screening"
+    assert q["version"] == screening.meta.version
+    assert q["status"] == "draft"
+    assert q["date"] == "2026-05-01"
+    assert q["publisher"] == "CAM workbench"
+    assert q["title"] == screening.meta.title
+    assert q["language"] == "en"
+    assert "approvalDate" not in q and "lastReviewDate" not in q  # never reviewed yet
+    assert ("versionAlgorithmCoding" in q) == (version == "R5")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_one_boolean_per_red_flag_with_its_id_as_linkid_then_none(screening, version):
+    q = export(screening, version)
+    group = q["item"][0]
+    assert group["linkId"] == QUESTION_LINK and group["text"] == screening.question
+    children = group["item"]
+    assert children[0] == {"linkId": HINT_LINK, "text": screening.hint, "type": "display"}
+    flags = children[1:-1]
+    assert [(i["linkId"], i["text"], i["type"]) for i in flags] == [
+        (item.id, item.text, "boolean") for item in screening.items
+    ]
+    assert children[-1] == {
+        "linkId": NONE_LINK,
+        "text": screening.none_option.text,
+        "type": "boolean",
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_outcomes_are_a_read_only_coded_item_and_one_group_each(screening, version):
+    q = export(screening, version)
+    items = by_link(q)
+    result = items[OUTCOME_LINK]
+    assert result["readOnly"] is True
+    assert result["type"] == {"R4": "choice", "R5": "coding"}[version]
+    codes = [o["valueCoding"]["code"] for o in result["answerOption"]]
+    assert codes == [o.id for o in screening.outcomes]
+    tiers = [o["extension"][0]["valueDecimal"] for o in result["answerOption"]]
+    assert tiers == [o.tier for o in screening.outcomes]
+    for outcome in screening.outcomes:
+        group = items[outcome_link(outcome.id)]
+        assert group["text"] == outcome.heading
+        assert (cleared_link(outcome.id) in items) == outcome.gate
+
+
+@pytest.mark.parametrize(
+    "status, fhir_status", [("draft", "draft"), ("approved", "active"), ("retired", "retired")]
+)
+def test_status_maps_to_publication_status(screening, status, fhir_status):
+    meta = screening.meta.model_copy(update={"status": Status(status)})
+    assert export(screening.model_copy(update={"meta": meta}))["status"] == fhir_status
+
+
+def test_review_dates_come_from_sign_off_data_or_meta(screening):
+    reviewed = screening.model_copy(
+        update={"meta": screening.meta.model_copy(update={"last_reviewed": dt.date(2026, 3, 2)})}
+    )
+    assert export(reviewed)["lastReviewDate"] == "2026-03-02"
+    signed = ReviewDates(approval_date=dt.date(2026, 4, 1), last_review_date=dt.date(2026, 4, 1))
+    q = export(screening, review=signed)
+    assert (q["approvalDate"], q["lastReviewDate"]) == ("2026-04-01", "2026-04-01")
+
+
+def test_export_command_takes_approval_dates_from_the_sign_off(content_copy, capsys):
+    assert main(["approve", "--content", str(content_copy), "--reviewer", "Dr Test"]) == 0
+    capsys.readouterr()
+    assert main(["export", "fhir", "--content", str(content_copy), "--date", "2026-05-01"]) == 0
+    q = json.loads(capsys.readouterr().out)
+    today = dt.date.today().isoformat()
+    assert q["approvalDate"] == today and q["lastReviewDate"] == today
+    # changed since approval: the approval no longer applies, and a note says so
+    edit(content_copy / "en" / "screening.yaml", "Check each one", "Please check each one")
+    assert main(["export", "fhir", "--content", str(content_copy)]) == 0
+    out = capsys.readouterr()
+    assert "approvalDate" not in json.loads(out.out)
+    assert "has changed since" in out.err
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_rules_are_expressed_exactly_by_enable_when(screening, version):
+    """For every answer set, exactly the decided outcome's group is enabled."""
+    q = export(screening, version)
+    items = by_link(q)
+    for answers in all_answer_sets(screening):
+        values = _answers_by_link(screening, answers)
+        enabled = [
+            o.id
+            for o in screening.outcomes
+            if _enabled_in(items[outcome_link(o.id)], items, values)
+        ]
+        assert enabled == [evaluate(screening, answers).outcome.id], answers.describe()
+
+
+def _answers_by_link(screening, answers: Answers) -> dict[str, list]:
+    values = {item.id: [item.id in answers.flags] for item in screening.items}
+    values[NONE_LINK] = [answers.none_of_these]
+    return values
+
+
+def test_a_more_severe_tier_falls_back_to_the_outcome_code_with_a_note(content_copy):
+    urgent = """  - id: proceed
+    tier: 0"""
+    edit(
+        content_copy / "en" / "screening.yaml",
+        urgent,
+        """  - id: urgent
+    tier: 2
+    heading: Get care today
+    message:
+      - Go to a hospital today.
+    gate: false
+    sources: [brief-screening]
+"""
+        + urgent,
+    )
+    edit(
+        content_copy / "en" / "screening.yaml",
+        "rules:\n",
+        "rules:\n  - id: cauda_equina\n    when:\n      any_of: [bladder_bowel]\n"
+        "    outcome: urgent\n",
+    )
+    screening = load_content(content_copy).screening()
+    result = questionnaire(screening, date=DATE)
+    q = valid(result.resource, "R4")
+    items = by_link(q)
+    assert items[outcome_link("urgent")]["enableWhen"] == [
+        {"question": "bladder_bowel", "operator": "=", "answerBoolean": True}
+    ]
+    assert items[outcome_link("see_doctor")]["enableWhen"][0]["question"] == OUTCOME_LINK
+    assert any("see_doctor" in note and "more severe" in note for note in result.notes)
+    for answers in all_answer_sets(screening):
+        decision = evaluate(screening, answers)
+        qr = questionnaire_response(screening, answers, decision, AUTHORED)
+        assert check_response(qr, q) == []
+
+
+def test_spanish_travels_as_translation_extensions(spanish):
+    en, es = spanish.screening("en"), spanish.screening("es")
+    result = questionnaire(en, date=DATE, translations=[es])
+    for version in VERSIONS:
+        valid(
+            questionnaire(en, date=DATE, translations=[es], fhir_version=version).resource, version
+        )
+    q = result.resource
+    items = by_link(q)
+
+    def spanish_of(element: dict, name: str = "text") -> str | None:
+        for ext in element.get(f"_{name}", {}).get("extension", []):
+            assert ext["url"] == TRANSLATION_URL
+            parts = {p["url"]: p for p in ext["extension"]}
+            if parts["lang"]["valueCode"] == "es":
+                return parts["content"]["valueString"]
+        return None
+
+    assert spanish_of(q, "title") == SPANISH[en.meta.title]
+    assert spanish_of(items[QUESTION_LINK]) == SPANISH[en.question]
+    assert spanish_of(items["leg_symptoms"]) == SPANISH[en.items[0].text]
+    assert spanish_of(items[NONE_LINK]) == SPANISH[en.none_option.text]
+    assert spanish_of(items[outcome_link("see_doctor")]) == "Hable primero con su médico"
+    assert spanish_of(items[OUTCOME_LINK]) == "Su resultado"
+    # not translated (still the English text): no translation extension
+    assert spanish_of(items["bladder_bowel"]) is None
+    assert spanish_of(items[HINT_LINK]) is None
+
+
+def test_a_translation_that_does_not_line_up_is_noted(spanish):
+    en, es = spanish.screening("en"), spanish.screening("es")
+    fewer = es.model_copy(update={"items": es.items[:-1]})
+    notes = questionnaire(en, date=DATE, translations=[fewer]).notes
+    assert any("no translation for" in n and "item.cancer_weight" in n for n in notes)
+
+
+# --- QuestionnaireResponse -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_response_for_every_answer_set_is_valid(screening, version):
+    q = export(screening, version)
+    for answers in all_answer_sets(screening):
+        decision = evaluate(screening, answers)
+        qr = questionnaire_response(screening, answers, decision, AUTHORED)
+        RESPONSE_MODELS[version].model_validate(qr)
+        assert check_response(qr, q) == [], answers.describe()
+        assert qr["status"] == "completed"
+        assert qr["questionnaire"] == f"{q['url']}|{q['version']}"
+        assert qr["authored"] == "2026-05-01T14:30:00Z"
+        result = next(i for i in qr["item"] if i["linkId"] == OUTCOME_LINK)
+        assert result["answer"][0]["valueCoding"]["code"] == decision.outcome.id
+
+
+def test_a_response_answers_every_item_by_link_id(screening):
+    answers = Answers.of(["leg_symptoms", "cancer_weight"])
+    qr = questionnaire_response(screening, answers, evaluate(screening, answers), AUTHORED)
+    values = {i["linkId"]: i["answer"][0]["valueBoolean"] for i in qr["item"][0]["item"]}
+    assert values == {
+        "leg_symptoms": True,
+        "bladder_bowel": False,
+        "fever_nausea": False,
+        "cancer_weight": True,
+        NONE_LINK: False,
+    }
+    for key in ("subject", "author", "source", "identifier"):
+        assert key not in qr
+
+
+def test_a_cleared_patient_is_in_the_response(screening):
+    q = export(screening)
+    answers = Answers.of(["fever_nausea"])
+    qr = questionnaire_response(
+        screening, answers, evaluate(screening, answers), AUTHORED, cleared=True
+    )
+    assert check_response(qr, q) == []
+    assert qr["item"][-1]["item"][0] == {
+        "linkId": cleared_link("see_doctor"),
+        "text": "My doctor has cleared me",
+        "answer": [{"valueBoolean": True}],
+    }
+
+
+def test_response_refuses_what_would_be_wrong(screening):
+    flagged = Answers.of(["leg_symptoms"])
+    none = Answers(none_of_these=True)
+    decision = evaluate(screening, flagged)
+    with pytest.raises(ValueError, match="time zone"):
+        questionnaire_response(screening, flagged, decision, dt.datetime(2026, 5, 1, 12))
+    with pytest.raises(ValueError, match="not what these answers give"):
+        questionnaire_response(screening, none, decision, AUTHORED)
+    with pytest.raises(ValueError, match="no clearance"):
+        questionnaire_response(screening, none, evaluate(screening, none), AUTHORED, cleared=True)
+    with pytest.raises(AnswerError):
+        questionnaire_response(screening, Answers(), decision, AUTHORED)
+
+
+def test_response_time_is_utc(screening):
+    answers = Answers(none_of_these=True)
+    later = dt.datetime(2026, 5, 1, 9, 0, 30, 123456, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    qr = questionnaire_response(screening, answers, evaluate(screening, answers), later)
+    assert qr["authored"] == "2026-05-01T14:00:30Z"
+
+
+# --- our own checks catch what fhir.resources lets through ------------------------------
+
+
+def _broken(screening, change) -> list[str]:
+    q = copy.deepcopy(export(screening))
+    change(q)
+    QuestionnaireR4.model_validate(q)  # the library is fine with it ...
+    return check_questionnaire(q, "R4")  # ... our checks are not
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda q: q["item"][0]["item"][2].update(linkId="leg_symptoms"), "used more than once"),
+        (lambda q: q["item"][0]["item"][0].update(required=True), "display item cannot have"),
+        (lambda q: q.update(status="final"), "status 'final'"),
+        (lambda q: q["item"][2]["enableWhen"][0].update(question="leg"), "unknown linkId 'leg'"),
+        (lambda q: q["item"][1].update(type="coding"), "not a R4 item type"),
+        (lambda q: q["item"][2].pop("enableBehavior"), "need an enableBehavior"),
+        (lambda q: q["item"][2]["enableWhen"][0].update(operator="=="), "operator '=='"),
+        (lambda q: q.update(name="back pain"), "computable name"),
+        (lambda q: q["item"][3]["item"].clear(), "must have nested items"),
+    ],
+    ids=[
+        "duplicate-linkid",
+        "required-display",
+        "status",
+        "enablewhen-target",
+        "r5-type-in-r4",
+        "behavior",
+        "operator",
+        "name",
+        "empty-group",
+    ],
+)
+def test_our_checks_catch_what_the_library_does_not(screening, change, expected):
+    problems = _broken(screening, change)
+    assert any(expected in p for p in problems), problems
+
+
+def test_response_checks_catch_wrong_answers(screening):
+    q = export(screening)
+    answers = Answers(none_of_these=True)
+    good = questionnaire_response(screening, answers, evaluate(screening, answers), AUTHORED)
+    wrong_type = copy.deepcopy(good)
+    wrong_type["item"][0]["item"][0]["answer"] = [{"valueString": "no"}]
+    unknown = copy.deepcopy(good)
+    unknown["item"][0]["item"][0]["linkId"] = "legs"
+    disabled = copy.deepcopy(good)
+    disabled["item"].append(
+        {
+            "linkId": outcome_link("see_doctor"),
+            "item": [{"linkId": cleared_link("see_doctor"), "answer": [{"valueBoolean": True}]}],
+        }
+    )
+    bad_code = copy.deepcopy(good)
+    bad_code["item"][1]["answer"][0]["valueCoding"]["code"] = "maybe"
+    for broken, expected in [
+        (wrong_type, "valueString does not fit a boolean"),
+        (unknown, "'legs' is not in the questionnaire"),
+        (disabled, "is not enabled"),
+        (bad_code, "'maybe' is not an option"),
+        ({**good, "status": "done"}, "status 'done'"),
+        ({**good, "subject": {"display": "A"}}, "would identify the patient"),
+        ({**good, "questionnaire": q["url"]}, "expected"),
+    ]:
+        problems = check_response(broken, q)
+        assert any(expected in p for p in problems), (expected, problems)
+
+
+# --- import ----------------------------------------------------------------------------
+
+
+def _reload(data: dict, tmp_path: Path, name: str) -> ScreeningFile:
+    path = tmp_path / name / "screening.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(screening_yaml(data), encoding="utf-8")
+    loaded, problems = load_file(path, str(path))
+    assert problems == [], [str(p) for p in problems]
+    return loaded.model
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_round_trip_export_import_export_is_stable(screening, tmp_path, version):
+    first = export(screening, version)
+    result = import_questionnaire(first, today=DATE)
+    again = _reload(result.files["en"], tmp_path, "en")
+    assert export(again, version) == first
+    # the screening itself survives, apart from what FHIR has no place for
+    assert again.items == [
+        i.model_copy(update={"sources": ["imported-fhir"]}) for i in screening.items
+    ]
+    assert [(o.id, o.tier, o.heading, o.message, o.gate) for o in again.outcomes] == [
+        (o.id, o.tier, o.heading, o.message, o.gate) for o in screening.outcomes
+    ]
+    assert again.prompts == screening.prompts
+    for decided in all_answer_sets(screening):
+        assert evaluate(again, decided).outcome.id == evaluate(screening, decided).outcome.id
+
+
+def test_round_trip_keeps_translations(spanish, tmp_path):
+    en, es = spanish.screening("en"), spanish.screening("es")
+    first = questionnaire(en, date=DATE, translations=[es]).resource
+    result = import_questionnaire(first, today=DATE)
+    assert set(result.files) == {"en", "es"}
+    en2 = _reload(result.files["en"], tmp_path, "en")
+    es2 = _reload(result.files["es"], tmp_path, "es")
+    assert es2.question == es.question and es2.meta.language == "es"
+    assert questionnaire(en2, date=DATE, translations=[es2]).resource == first
+
+
+def test_round_trip_with_tiers_and_review_dates(screening, tmp_path):
+    review = ReviewDates(dt.date(2026, 4, 1), dt.date(2026, 4, 2))
+    first = export(screening, review=review)
+    result = import_questionnaire(first, today=DATE)
+    assert any("approvalDate 2026-04-01 not kept" in n for n in result.notes)
+    again = _reload(result.files["en"], tmp_path, "en")
+    assert again.meta.last_reviewed == dt.date(2026, 4, 2)
+    assert export(again, review=review) == first
+
+
+FOREIGN = {
+    "resourceType": "Questionnaire",
+    "id": "LowBackPain.Intake",
+    "url": "http://tools.example.org/Questionnaire/lbp",
+    "version": "2",
+    "status": "active",
+    "title": "Low back pain intake",
+    "description": "From another tool",
+    "item": [
+        {"linkId": "intro", "type": "display", "text": "Answer each question."},
+        {"linkId": "Fever", "type": "boolean", "text": "Do you have a fever?", "required": True},
+        {
+            "linkId": "saddle",
+            "type": "choice",
+            "text": "Numbness in the saddle area?",
+            "answerOption": [{"valueCoding": {"code": "Y"}}, {"valueCoding": {"code": "N"}}],
+        },
+        {
+            "linkId": "history",
+            "type": "choice",
+            "repeats": True,
+            "text": "Have you had any of these?",
+            "answerOption": [
+                {"valueCoding": {"code": "cancer", "display": "Cancer"}},
+                {"valueCoding": {"code": "trauma", "display": "A bad fall or accident"}},
+                {
+                    "valueCoding": {"code": "none-of-the-above", "display": "None of these"},
+                    "extension": [
+                        {
+                            "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive",
+                            "valueBoolean": True,
+                        }
+                    ],
+                },
+            ],
+        },
+        {"linkId": "pain", "type": "integer", "text": "Pain score 0-10"},
+        {
+            "linkId": "side",
+            "type": "choice",
+            "text": "Which side?",
+            "answerOption": [
+                {"valueString": "left"},
+                {"valueString": "right"},
+                {"valueString": "both"},
+            ],
+        },
+        {
+            "linkId": "weight",
+            "type": "boolean",
+            "text": "Weight loss?",
+            "enableWhen": [{"question": "Fever", "operator": "=", "answerBoolean": True}],
+        },
+    ],
+}
+
+
+def test_import_of_another_tools_questionnaire_reports_what_it_cannot_keep(tmp_path):
+    result = import_questionnaire(FOREIGN, today=DATE)
+    data = result.files["en"]
+    assert [i["id"] for i in data["items"]] == ["fever", "saddle", "cancer", "trauma", "weight"]
+    assert data["none_option"]["text"] == "None of these"
+    assert data["hint"] == "Answer each question."
+    assert data["question"] == "Have you had any of these?"
+    notes = "\n".join(result.notes)
+    for expected in [
+        "item 'pain': type 'integer' cannot be a screening item",
+        "item 'side': a single choice among 3 options",
+        "item 'weight': shown only under a condition",
+        "item 'Fever': not kept: required",
+        "questionnaire: not kept: description",
+        "version '2' is not like 1.0.0",
+        "url http://tools.example.org/Questionnaire/lbp not kept",
+        "the questionnaire has no outcomes",
+        "prompt nothing_chosen: not in the questionnaire",
+        "meta.id written as 'lowbackpain-intake'",
+    ]:
+        assert expected in notes, expected
+    screening = _reload(data, tmp_path, "en")
+    assert screening.meta.status is Status.approved
+    assert screening.prompts.contradiction == PLACEHOLDER
+    # it exports again as a valid questionnaire
+    export(screening)
+
+
+@pytest.mark.parametrize(
+    "resource, expected",
+    [
+        ({"resourceType": "Patient"}, "'Patient', not a FHIR Questionnaire"),
+        ([1, 2], "'list', not a FHIR Questionnaire"),
+        (
+            {
+                "resourceType": "Questionnaire",
+                "status": "draft",
+                "item": [{"linkId": "a", "type": "string"}],
+            },
+            "no yes/no or choice items",
+        ),
+    ],
+)
+def test_import_refuses_what_is_not_a_screening(resource, expected):
+    with pytest.raises(ImportProblem, match=expected):
+        import_questionnaire(resource, today=DATE)
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def test_export_command_writes_a_file_or_stdout(tmp_path, capsys, screening):
+    out = tmp_path / "q.json"
+    assert (
+        main(["export", "fhir", "--out", str(out), "--fhir-version", "r5", "--date", "2026-05-01"])
+        == 0
+    )
+    assert f"wrote {out}" in capsys.readouterr().out
+    valid(json.loads(out.read_text(encoding="utf-8")), "R5")
+    assert main(["export", "fhir"]) == 0
+    q = valid(json.loads(capsys.readouterr().out), "R4")
+    assert q["date"] == dt.datetime.now(dt.UTC).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["export", "fhir", "--fhir-version", "R6"], "invalid choice: 'R6'"),
+        (["export", "fhir", "--date", "1 May"], "YYYY-MM-DD"),
+        (["export", "fhir", "--lang", "es"], "no screening in language 'es' — available: en"),
+        (["export", "pdf"], "invalid choice: 'pdf'"),
+        (["import", "fhir", "no-such-file.json"], "file not found"),
+    ],
+)
+def test_export_and_import_usage_errors_exit_2(args, expected, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_import_command_round_trip_through_files(tmp_path, capsys):
+    exported = tmp_path / "q.json"
+    assert main(["export", "fhir", "--out", str(exported), "--date", "2026-05-01"]) == 0
+    out = tmp_path / "imported"
+    assert main(["import", "fhir", str(exported), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"wrote {out / 'en' / 'screening.yaml'}" in captured.out
+    assert "note: sources: FHIR has no citations" in captured.err
+    again = tmp_path / "again.json"
+    # import wrote only the screening: export it from a full folder with the other files
+    for name in ("shared.yaml", "acupuncture.yaml"):
+        (out / "en" / name).write_text((CONTENT / "en" / name).read_text(encoding="utf-8"))
+    assert (
+        main(["export", "fhir", "--content", str(out), "--out", str(again), "--date", "2026-05-01"])
+        == 0
+    )
+    assert json.loads(again.read_text()) == json.loads(exported.read_text())
+    # a second import does not overwrite without --force
+    with pytest.raises(SystemExit) as done:
+        main(["import", "fhir", str(exported), "--out", str(out)])
+    assert done.value.code == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["import", "fhir", str(exported), "--out", str(out), "--force"]) == 0
+
+
+def test_import_command_to_stdout_and_bad_files(tmp_path, capsys):
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(FOREIGN), encoding="utf-8")
+    assert main(["import", "fhir", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("# yaml-language-server:")
+    assert "note: item 'pain': type 'integer'" in captured.err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{\n  nope", encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["import", "fhir", str(broken)])
+    assert done.value.code == 2
+    assert "broken.json:2: not valid JSON" in capsys.readouterr().err
+    patient = tmp_path / "patient.json"
+    patient.write_text('{"resourceType": "Patient"}', encoding="utf-8")
+    assert main(["import", "fhir", str(patient)]) == 1
+    assert "not a FHIR Questionnaire" in capsys.readouterr().err

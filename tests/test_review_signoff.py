@@ -1,0 +1,175 @@
+"""Sign-off: approve → review-status 0; a changed sentence → 1 naming file and section."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cam_workbench.cli import main
+from cam_workbench.errors import ContentError
+from cam_workbench.loading import load_content
+from cam_workbench.model import SignoffFile
+from cam_workbench.review import signoff
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+PATIENT_FILES = ["en/acupuncture.yaml", "en/screening.yaml", "en/shared.yaml"]
+OLD = "It most often takes about 4 sessions to tell if acupuncture is helping you."
+NEW = "It often takes about 6 sessions to tell if acupuncture is helping you."
+
+
+@pytest.fixture
+def content_dir(tmp_path):
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_shipped_content_is_unapproved():
+    content = load_content(CONTENT)
+    assert signoff.signoff_of(content).approvals == []
+    assert signoff.unapproved_files(CONTENT) == PATIENT_FILES
+
+
+def test_approve_then_review_status_passes(content_dir, capsys):
+    assert main(["review-status", "--content", str(content_dir)]) == 1
+    assert "not approved" in capsys.readouterr().out
+    assert main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"approved {name}" in out for name in PATIENT_FILES)
+    assert main(["review-status", "--content", str(content_dir)]) == 0
+    assert signoff.unapproved_files(content_dir) == []
+    # The record is a content file like any other: it loads and validates.
+    record = load_content(content_dir).of_kind(SignoffFile)[0]
+    assert {a.file for a in record.approvals} == set(PATIENT_FILES)
+    assert {a.reviewer for a in record.approvals} == {"Reviewer A"}
+
+
+def test_changed_sentence_names_file_and_section_until_approved(content_dir, capsys):
+    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+    _edit(content_dir / "en" / "acupuncture.yaml", OLD, NEW)
+    capsys.readouterr()
+    assert main(["review-status", "--content", str(content_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "en/acupuncture.yaml: changed since approval by Reviewer A" in out
+    assert "section 'sections/why_it_is_done' changed" in out
+    assert f"- body[5]: {OLD}" in out and f"+ body[5]: {NEW}" in out
+    assert "en/screening.yaml: approved" in out
+    assert signoff.unapproved_files(content_dir) == ["en/acupuncture.yaml"]
+    approve = ["approve", "--content", str(content_dir), "--reviewer", "Reviewer B"]
+    assert main([*approve, "en/acupuncture.yaml"]) == 0
+    assert main(["review-status", "--content", str(content_dir)]) == 0
+    assert signoff.unapproved_files(content_dir) == []
+    by_file = {a.file: a.reviewer for a in signoff.signoff_of(load_content(content_dir)).approvals}
+    assert by_file == {
+        "en/acupuncture.yaml": "Reviewer B",
+        "en/screening.yaml": "Reviewer A",
+        "en/shared.yaml": "Reviewer A",
+    }
+
+
+def test_layout_comments_and_bookkeeping_are_not_changes(content_dir):
+    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+    guide = content_dir / "en" / "acupuncture.yaml"
+    _edit(guide, "kind: guide\n", "# a new comment\nkind: guide\n")
+    _edit(guide, "status: draft", "status: approved")
+    _edit(guide, "last_reviewed: null", "last_reviewed: 2026-11-27")
+    _edit(guide, "version: 1.0.0", "version: 1.0.1")
+    _edit(guide, "sources: [brief-why]", "sources:\n      - brief-why")
+    assert signoff.unapproved_files(content_dir) == []
+
+
+def test_added_and_removed_sections_are_reported(content_dir):
+    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+    _edit(
+        content_dir / "en" / "screening.yaml",
+        "  - id: no_red_flags\n",
+        "  - id: urgent_bladder\n    when:\n      any_of: [bladder_bowel]\n"
+        "    outcome: see_doctor\n  - id: no_red_flags\n",
+    )
+    [status] = [s for s in signoff.file_status(load_content(content_dir)) if not s.ok]
+    assert status.file == "en/screening.yaml"
+    assert [(c.section, c.change) for c in status.changes] == [("rules/urgent_bladder", "added")]
+    assert "+ when.any_of: [bladder_bowel]" in status.changes[0].diff
+
+
+def test_approve_names_files_by_content_or_working_path(content_dir, monkeypatch):
+    monkeypatch.chdir(content_dir.parent)
+    content = load_content(content_dir)
+    assert signoff.resolve_file(content, "en/shared.yaml") == "en/shared.yaml"
+    assert signoff.resolve_file(content, "content/en/shared.yaml") == "en/shared.yaml"
+    assert signoff.resolve_file(content, content_dir / "en" / "shared.yaml") == "en/shared.yaml"
+    with pytest.raises(signoff.NotAContentFile, match="choose from: en/acupuncture.yaml"):
+        signoff.resolve_file(content, "en/jargon.yaml")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--reviewer", "Reviewer A", "en/missing.yaml"],
+        ["--reviewer", "Reviewer A", "review/pemat-acupuncture.yaml"],
+        ["--reviewer", "   "],
+        [],
+    ],
+)
+def test_approve_usage_errors_exit_2(content_dir, args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["approve", "--content", str(content_dir), *args])
+    assert exit_info.value.code == 2
+    assert signoff.unapproved_files(content_dir) == PATIENT_FILES
+
+
+def test_approve_refuses_invalid_content(content_dir, capsys):
+    _edit(content_dir / "en" / "acupuncture.yaml", "heading: Is it safe?", "heding: Is it safe?")
+    assert main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"]) == 1
+    assert "unknown key 'heding'" in capsys.readouterr().err
+
+
+def test_nothing_to_approve_leaves_the_record_alone(content_dir, capsys):
+    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+    record = (content_dir / "review" / "signoff.yaml").read_text(encoding="utf-8")
+    assert main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer B"]) == 0
+    assert "Nothing to approve" in capsys.readouterr().out
+    assert (content_dir / "review" / "signoff.yaml").read_text(encoding="utf-8") == record
+
+
+def test_approval_records_date_hash_and_sections(content_dir):
+    content = load_content(content_dir)
+    record, names = signoff.approve(content, "Reviewer A", today=dt.date(2026, 1, 2))
+    assert names == PATIENT_FILES
+    guide = record.approvals[0]
+    assert guide.date == dt.date(2026, 1, 2)
+    assert guide.sha256 == signoff.file_hash(content.guide())
+    assert "sections/why_it_is_done" in [s.id for s in guide.sections]
+    path = signoff.write_signoff(content, record)
+    assert path == content_dir / "review" / "signoff.yaml"
+    # The strict loader (no anchors/aliases, no tags) reads what approve wrote.
+    assert signoff.unapproved_files(content_dir) == []
+
+
+def test_approval_of_a_deleted_file_is_a_note(content_dir, capsys):
+    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+    record = content_dir / "review" / "signoff.yaml"
+    _edit(record, "file: en/shared.yaml", "file: en/old.yaml")
+    capsys.readouterr()
+    assert main(["review-status", "--content", str(content_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "en/shared.yaml: not approved" in out
+    assert "note: the approval of en/old.yaml names a file that no longer exists" in out
+
+
+def test_second_signoff_file_is_a_content_problem(content_dir, capsys):
+    shutil.copy(content_dir / "review" / "signoff.yaml", content_dir / "review" / "extra.yaml")
+    with pytest.raises(ContentError) as error:
+        load_content(content_dir)
+    assert [p.code for p in error.value.problems] == ["second_signoff"]
+    assert main(["review-status", "--content", str(content_dir)]) == 1
+    assert "review/signoff.yaml" in capsys.readouterr().err

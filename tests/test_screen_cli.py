@@ -1,0 +1,199 @@
+"""`cam-workbench screen`: the dashboard's logic from the shell, and clear answer errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import CONTENT
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from spanish import add_spanish
+
+from cam_workbench.cli import main
+from cam_workbench.export.answers import MESSAGES, NONE_KEY, AnswerInputError, parse_answers
+from cam_workbench.export.fhir import questionnaire
+from cam_workbench.export.fhir_checks import check_response
+from cam_workbench.export.text import body_text
+from cam_workbench.loading import load_content
+from cam_workbench.screening import Answers, all_answer_sets, evaluate
+
+SCREENING = load_content(CONTENT).screening()
+ANSWER_SETS = list(all_answer_sets(SCREENING))
+
+
+def answer_args(answers: Answers) -> list[str]:
+    """One ``--answer ID=yes|no`` per item: the explicit form the command asks for."""
+    args: list[str] = []
+    for item in SCREENING.items:
+        args += ["--answer", f"{item.id}={'yes' if item.id in answers.flags else 'no'}"]
+    return args
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """The real CLI entry in-process; usage errors exit through SystemExit(2)."""
+    try:
+        code = main(list(args))
+    except SystemExit as done:
+        code = int(done.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_there_are_16_answer_sets():
+    assert len(ANSWER_SETS) == 16
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS, ids=lambda a: a.describe())
+def test_screen_gives_the_dashboard_outcome_for_every_answer_set(answers, capsys):
+    decision = evaluate(SCREENING, answers)
+    code, out, err = run_main(capsys, "screen", *answer_args(answers), "--json")
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["outcome"] == decision.outcome.id
+    assert result["tier"] == decision.tier
+    assert result["rule"] == decision.rule.id
+    assert result["message"] == body_text(decision.outcome.message)
+    expected = {item.id: item.id in answers.flags for item in SCREENING.items}
+    assert result["answers"] == {**expected, NONE_KEY: not answers.flags}
+    # plain output: the heading and the message
+    code, out, _ = run_main(capsys, "screen", *answer_args(answers))
+    assert out == f"{decision.outcome.heading}\n\n{body_text(decision.outcome.message)}\n"
+
+
+@pytest.mark.parametrize("answers", [ANSWER_SETS[0], ANSWER_SETS[5]], ids=lambda a: a.describe())
+def test_screen_as_a_subprocess(answers):
+    result = subprocess.run(
+        [sys.executable, "-m", "cam_workbench.cli", "screen", *answer_args(answers), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["outcome"] == evaluate(SCREENING, answers).outcome.id
+
+
+def test_none_yes_is_a_short_way_to_say_none_of_these_apply(capsys):
+    _, out, _ = run_main(capsys, "screen", "--answer", "none=yes", "--json")
+    assert json.loads(out)["outcome"] == "proceed"
+    _, out2, _ = run_main(
+        capsys, "screen", "--answer", "none=yes", "--answer", "leg_symptoms=no", "--json"
+    )
+    assert json.loads(out2) == json.loads(out)
+
+
+def test_fhir_output_is_a_valid_response_to_the_exported_questionnaire(capsys):
+    code, out, _ = run_main(capsys, "screen", *answer_args(ANSWER_SETS[3]), "--fhir")
+    assert code == 0
+    response = json.loads(out)
+    QuestionnaireResponse.model_validate(response)
+    q = questionnaire(SCREENING, date=dt.date(2026, 5, 1))
+    assert check_response(response, q.resource) == []
+    assert response["authored"].endswith("Z")
+
+
+# --- bad answers: exit 2, a message naming the item, never a traceback -------------------
+
+
+def parse_codes(*pairs: str) -> list[str]:
+    with pytest.raises(AnswerInputError) as caught:
+        parse_answers(SCREENING, pairs)
+    return [p.code for p in caught.value.problems]
+
+
+ALL_NO = [f"{item.id}=no" for item in SCREENING.items]
+
+
+@pytest.mark.parametrize(
+    "pairs, codes",
+    [
+        (ALL_NO[:3], ["missing"]),
+        ([*ALL_NO, "leg_symtoms=yes"], ["unknown_item"]),
+        ([*ALL_NO[1:], "leg_symptoms=maybe"], ["bad_value"]),
+        ([*ALL_NO[1:], "leg_symptoms"], ["malformed"]),
+        ([*ALL_NO, "leg_symptoms=yes"], ["repeated"]),
+        (["none=yes", "fever_nausea=yes"], ["contradiction"]),
+        ([*ALL_NO, "none=no"], ["none_but_all_no"]),
+        ([], ["missing"] * 4),
+    ],
+    ids=[
+        "missing",
+        "unknown",
+        "value",
+        "malformed",
+        "repeated",
+        "contradiction",
+        "none-no",
+        "nothing",
+    ],
+)
+def test_answer_problems_have_catalogue_codes(pairs, codes):
+    assert parse_codes(*pairs) == codes
+
+
+def test_every_problem_is_reported_at_once():
+    codes = parse_codes("leg_symtoms=yes", "bladder_bowel=maybe", "fever_nausea")
+    assert codes == ["unknown_item", "bad_value", "malformed", "missing"]
+
+
+def test_answers_are_not_case_sensitive_in_the_value():
+    answers = parse_answers(SCREENING, ["leg_symptoms=YES", *ALL_NO[1:]])
+    assert answers == Answers.of(["leg_symptoms"])
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["--answer", "leg_symptoms=yes"], ["no answer for 'bladder_bowel'", "cancer_weight=no"]),
+        (
+            [*sum((["--answer", p] for p in ALL_NO[1:]), []), "--answer", "leg_symtoms=yes"],
+            ["'leg_symtoms' is not an item", "did you mean 'leg_symptoms'?"],
+        ),
+        (
+            [*sum((["--answer", p] for p in ALL_NO[1:]), []), "--answer", "leg_symptoms=maybe"],
+            ["the answer for 'leg_symptoms' must be yes or no, not 'maybe'"],
+        ),
+        (["--answer", "xyz=yes", "--answer", "none=yes"], ["use one of: leg_symptoms"]),
+    ],
+    ids=["missing", "unknown", "value", "unknown-no-near-miss"],
+)
+def test_bad_answers_exit_2_naming_the_item(args, needles, capsys):
+    code, out, err = run_main(capsys, "screen", *args)
+    assert code == 2 and out == ""
+    assert err.startswith("cam-workbench screen: error:")
+    for needle in needles:
+        assert needle in err
+    assert "Traceback" not in err
+
+
+def test_message_catalogue_is_used():
+    assert set(MESSAGES) >= {"missing", "unknown_item", "bad_value", "malformed", "repeated"}
+
+
+def test_json_and_fhir_together_is_a_usage_error(capsys):
+    code, _, err = run_main(capsys, "screen", "--answer", "none=yes", "--json", "--fhir")
+    assert code == 2 and "not allowed with argument" in err
+
+
+def test_a_language_without_content_lists_the_languages(capsys):
+    code, _, err = run_main(capsys, "screen", "--answer", "none=yes", "--lang", "es")
+    assert code == 2
+    assert "no screening in language 'es' — available: en" in err
+
+
+def test_spanish_content_is_used_when_it_exists(content_copy, capsys):
+    add_spanish(content_copy)
+    args = [
+        "screen",
+        "--content",
+        str(content_copy),
+        "--lang",
+        "es",
+        "--answer",
+        "leg_symptoms=yes",
+    ]
+    code, out, err = run_main(capsys, *args, *[f"--answer={p}" for p in ALL_NO[1:]])
+    assert (code, err) == (0, "")
+    assert out.startswith("Hable primero con su médico\n")

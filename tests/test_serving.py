@@ -1,0 +1,410 @@
+"""The serving layer: production settings, the kernel cap and busy page, culling, session loss.
+
+The e2e tests start ``serve()`` for real in a subprocess on a tiny notebook. They wait for the
+port with a TCP connect (an HTTP GET would start a kernel) and count kernels as the server's
+``ipykernel_launcher`` children in /proc.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cam_workbench.serving import (
+    TEMPLATE_NAME,
+    TEMPLATE_ROOT,
+    CamVoila,
+    ServeOptions,
+    ServerTexts,
+    cull_interval_s,
+    kernel_environment,
+    plain_page,
+    voila_config,
+)
+
+TEXTS = ServerTexts(
+    page_title="Back pain check <test>",
+    busy_title="Busy right now",
+    busy_message="We are busy, please try again in a minute.",
+    error_title="Something went wrong",
+    error_message="Sorry, something went wrong. Please reload the page.",
+    session_lost="Your session has ended. Please reload the page to start again.",
+    language="en",
+)
+CODE_MARKER = "SOURCE_CODE_MARKER_8271"
+
+
+def write_notebook(path: Path) -> Path:
+    """A tiny patient page: three checkboxes and a button whose callback prints the choice."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Tiny page"),
+        nbformat.v4.new_code_cell(
+            textwrap.dedent(
+                f"""\
+                import os
+                import ipywidgets as w
+                {CODE_MARKER} = 1
+                boxes = [w.Checkbox(description=f"Symptom {{i}}", indent=False) for i in range(3)]
+                out = w.Output()
+                button = w.Button(description="Continue")
+                def on_click(_):
+                    with out:
+                        out.clear_output()
+                        print("chosen:", [b.description for b in boxes if b.value])
+                button.on_click(on_click)
+                w.VBox([*boxes, button, out])
+                """
+            )
+        ),
+        nbformat.v4.new_code_cell('print("content:", os.environ.get("CAM_WORKBENCH_CONTENT"))'),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+def options(tmp_path: Path, **overrides: object) -> ServeOptions:
+    notebook = write_notebook(tmp_path / "tiny.ipynb")
+    return ServeOptions(notebook=notebook, texts=TEXTS, **overrides)  # type: ignore[arg-type]
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_defaults_bind_localhost_and_stay_within_the_machine(tmp_path):
+    opts = options(tmp_path)
+    assert opts.host == "127.0.0.1"
+    assert 2 < opts.max_kernels <= 60  # ~100 MB each: well under 24 GiB
+    assert 1 <= opts.pool_size <= 4  # 2 cores
+    assert opts.unconnected_timeout_s < opts.idle_timeout_s
+
+
+def test_config_has_the_production_settings(tmp_path):
+    opts = options(tmp_path, env={"CAM_WORKBENCH_CONTENT": "/somewhere"})
+    c = voila_config(opts)
+    assert c.Voila.ip == "127.0.0.1"
+    assert c.Voila.port == 8866
+    assert c.Voila.port_retries == 0
+    assert c.Voila.open_browser is False
+    assert c.Voila.notebook_path == str(opts.notebook.resolve())
+    vc = c.VoilaConfiguration
+    assert vc.strip_sources is True
+    assert vc.show_tracebacks is False
+    assert vc.allow_template_override == "NO"
+    assert vc.allow_theme_override == "NO"
+    assert vc.template == TEMPLATE_NAME
+    assert vc.preheat_kernel is True
+    assert vc.default_pool_size == opts.pool_size
+    assert vc.resources["cam_workbench"]["page_title"] == TEXTS.page_title
+    assert c.VoilaExecutor.show_tracebacks is False
+    assert c.MappingKernelManager.allow_tracebacks is False
+    assert c.MappingKernelManager.cull_idle_timeout > 0
+    assert c.MappingKernelManager.cull_interval == cull_interval_s(opts)
+    assert c.CappedKernelManager.max_kernels == opts.max_kernels
+    assert c.CappedKernelManager.unconnected_timeout == opts.unconnected_timeout_s
+    assert c.CappedKernelManager.idle_timeout == opts.idle_timeout_s
+    assert c.KernelRestarter.restart_limit == 0
+    env = kernel_environment(opts)
+    assert env["CAM_WORKBENCH_CONTENT"] == "/somewhere"
+    assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(TEMPLATE_ROOT)
+
+
+def test_host_can_be_changed_and_pool_can_be_off(tmp_path):
+    c = voila_config(options(tmp_path, host="0.0.0.0", port=9000, pool_size=0))
+    assert c.Voila.ip == "0.0.0.0"
+    assert c.Voila.port == 9000
+    assert c.VoilaConfiguration.preheat_kernel is False
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_kernels": 2, "pool_size": 2},
+        {"pool_size": -1},
+        {"port": 0},
+        {"unconnected_timeout_s": 0},
+    ],
+)
+def test_impossible_options_are_refused(tmp_path, bad):
+    with pytest.raises(ValueError):
+        options(tmp_path, **bad)
+
+
+def test_app_applies_the_settings_and_ignores_stray_config_files(tmp_path, monkeypatch):
+    # A voila.json in the working directory must not turn tracebacks or overrides back on.
+    (tmp_path / "voila.json").write_text(
+        json.dumps({"VoilaConfiguration": {"show_tracebacks": True, "strip_sources": False}})
+    )
+    monkeypatch.chdir(tmp_path)
+    opts = options(tmp_path)
+    for key, value in kernel_environment(opts).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # initialize() installs one
+    app = CamVoila(config=voila_config(opts))
+    app.initialize([])
+    vc = app.voila_configuration
+    assert vc.strip_sources is True
+    assert vc.show_tracebacks is False
+    assert vc.allow_template_override == "NO"
+    assert vc.allow_theme_override == "NO"
+    assert app.ip == "127.0.0.1"
+    ours = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME
+    assert app.template_paths[0] == str(ours)
+    assert (ours / "index.html.j2").is_file()
+
+
+def test_plain_page_escapes_texts_and_has_a_main_landmark():
+    page = plain_page("A <b> title", 'Say "hi" & <script>', "de")
+    assert '<html lang="de">' in page
+    assert "<main>" in page and "</main>" in page
+    assert "<script>" not in page
+    assert "A &lt;b&gt; title" in page
+
+
+def test_template_has_no_cdn_links():
+    template = (TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME / "index.html.j2").read_text()
+    assert "https://" not in template and "http://" not in template
+
+
+# -- a real server ---------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    options: ServeOptions
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kernels(self) -> list[tuple[int, str]]:
+        """(pid, kernel id) of the server's kernel processes."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            match = re.search(r"kernel-([0-9a-f-]+)\.json", cmdline)
+            if ppid == self.proc.pid and "ipykernel_launcher" in cmdline and match:
+                found.append((int(entry), match.group(1)))
+        return found
+
+    def wait_for_kernels(self, count: int, timeout: float, steady: float = 0.0) -> float:
+        """Wait until exactly ``count`` kernels run (for ``steady`` seconds); return the wait."""
+        start = time.monotonic()
+        since = None
+        while time.monotonic() - start < timeout:
+            if len(self.kernels()) == count:
+                since = since or time.monotonic()
+                if time.monotonic() - since >= steady:
+                    return since - start
+            else:
+                since = None
+            time.sleep(0.2)
+        raise AssertionError(f"{len(self.kernels())} kernels, expected {count}:\n{self.log()}")
+
+    def wait_until_idle(self) -> None:
+        """Wait until only the preheated pool runs, and stays so past a pool refill."""
+        self.wait_for_kernels(self.options.pool_size, timeout=40, steady=2.0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, Message, str]:
+    """GET without a websocket: Voila starts (or takes) a kernel that no page will use."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+SERVER_SCRIPT = """
+import json, sys
+from pathlib import Path
+from cam_workbench.serving import ServeOptions, ServerTexts, serve
+spec = json.loads(sys.argv[1])
+spec["notebook"] = Path(spec["notebook"])
+spec["texts"] = ServerTexts(**spec["texts"])
+sys.exit(serve(ServeOptions(**spec)))
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("counting kernels needs /proc (Linux)")
+    tmp = tmp_path_factory.mktemp("serving")
+    opts = options(
+        tmp,
+        port=free_port(),
+        max_kernels=4,
+        pool_size=1,
+        unconnected_timeout_s=8,
+        idle_timeout_s=30,
+        env={"CAM_WORKBENCH_CONTENT": "/content/for/kernels"},
+    )
+    spec = {
+        **{f.name: getattr(opts, f.name) for f in dataclasses.fields(opts)},
+        "notebook": str(opts.notebook),
+        "texts": dataclasses.asdict(opts.texts),
+        "env": dict(opts.env),
+    }
+    log_path = tmp / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER_SCRIPT, json.dumps(spec)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    srv = Server(f"http://127.0.0.1:{opts.port}/", proc, log_path, opts)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{srv.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", opts.port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        srv.wait_until_idle()
+        yield srv
+    finally:
+        kernels = srv.kernels()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        for pid, _ in kernels:  # the server shuts them down; make sure of it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.e2e
+def test_page_has_our_title_language_landmark_and_no_code(server):
+    status, headers, body = get(server.url + "?template=classic&theme=dark")
+    assert status == 200
+    assert "<title>Back pain check &lt;test&gt;</title>" in body
+    assert '<html lang="en">' in body
+    assert '<main id="cam-main">' in body and "</main>" in body
+    assert TEXTS.session_lost in body
+    assert CODE_MARKER not in body and "import ipywidgets" not in body
+    assert "content: /content/for/kernels" in body  # options.env reached the kernel
+    assert "theme-light" in body  # ?theme= and ?template= are ignored
+    assert "cdn.jsdelivr" not in body and "cdnjs" not in body
+    cookies = headers.get_all("Set-Cookie") or []
+    assert any(c.startswith("_xsrf=") for c in cookies)  # the page's unload beacon needs it
+
+
+@pytest.mark.e2e
+def test_flood_is_capped_with_a_busy_page_then_never_connected_kernels_are_culled(server):
+    cap = server.options.max_kernels
+    server.wait_until_idle()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(get, [server.url] * 12))
+    statuses = [status for status, _, _ in results]
+    assert set(statuses) <= {200, 503}, statuses
+    # Every visit costs a kernel; the pool keeps one of the cap.
+    assert statuses.count(200) == cap - server.options.pool_size, statuses
+    busy = next((headers, body) for status, headers, body in results if status == 503)
+    assert busy[0]["Retry-After"] == "60"
+    assert f"<title>{TEXTS.busy_title}</title>" in busy[1]
+    assert TEXTS.busy_message in busy[1]
+    assert "Traceback" not in busy[1]
+    # Still at the cap: one more visit is turned away without starting a kernel.
+    assert get(server.url)[0] == 503
+    counts = []
+    for _ in range(4):
+        counts.append(len(server.kernels()))
+        time.sleep(0.25)
+    assert max(counts) <= cap, counts
+    # Nobody connected: the kernels go after unconnected_timeout_s (+ one cull interval).
+    took = server.wait_for_kernels(server.options.pool_size, timeout=30)
+    assert took <= server.options.unconnected_timeout_s + 12
+    assert "page never connected" in server.log()
+    assert get(server.url)[0] == 200
+
+
+def chromium() -> str | None:
+    return os.environ.get("CAM_CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.mark.e2e
+def test_lost_session_is_told_in_plain_words_and_a_reload_works(server):
+    path = chromium()
+    if path is None:
+        pytest.skip("Chromium not installed (apt-get install chromium, or set CAM_CHROMIUM)")
+    from playwright.sync_api import expect, sync_playwright
+
+    server.wait_until_idle()
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(server.url)
+            box = page.get_by_role("checkbox", name="Symptom 0")
+            expect(box).to_be_enabled(timeout=30_000)
+            box.check()
+            notice = page.get_by_role("alert").filter(has_text=TEXTS.session_lost)
+            expect(notice).to_have_count(0)
+            kernel_id = page.evaluate(
+                "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+            )
+            (pid,) = [pid for pid, kid in server.kernels() if kid == kernel_id]
+            os.kill(pid, signal.SIGKILL)
+            expect(notice).to_be_visible(timeout=20_000)
+            page.reload()
+            box = page.get_by_role("checkbox", name="Symptom 0")
+            expect(box).to_be_enabled(timeout=30_000)
+            expect(notice).to_have_count(0)
+            box.check()
+            page.get_by_role("button", name="Continue").click()
+            expect(page.get_by_text("chosen: ['Symptom 0']")).to_be_visible(timeout=10_000)
+            page.close(run_before_unload=True)
+        finally:
+            browser.close()
+    assert "Symptom" not in server.log()  # the patient's answers never reach the log
