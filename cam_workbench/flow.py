@@ -27,6 +27,7 @@ class FlowState:
     """Everything the views need to draw the current screen."""
 
     screen: Screen = Screen.question
+    answers: Answers | None = None
     decision: Decision | None = None
     prompt: AnswerProblem | None = None
     cleared: bool = False
@@ -66,7 +67,7 @@ class PatientFlow:
             self._set(replace(self._state, prompt=exc.kind))
             return self._state
         screen = Screen.outcome if decision.outcome.gate else Screen.guide
-        self._set(FlowState(screen=screen, decision=decision))
+        self._set(FlowState(screen=screen, answers=answers, decision=decision))
         return self._state
 
     def confirm_cleared(self) -> FlowState:
@@ -74,7 +75,7 @@ class PatientFlow:
         decision = self._state.decision
         if decision is None or not decision.outcome.gate:
             return self._state
-        self._set(FlowState(screen=Screen.guide, decision=decision, cleared=True))
+        self._set(replace(self._state, screen=Screen.guide, cleared=True))
         return self._state
 
     def start_again(self) -> FlowState:

@@ -133,3 +133,41 @@ def test_content_text_is_escaped_not_injected(tmp_path, content):
     board.question.continue_button.click()
     assert "<script>" not in board.outcome.value
     assert "&lt;script&gt;" in board.outcome.value
+
+
+def _links(downloads_html: str) -> dict[str, str]:
+    """Decode the data-URL download links: filename → file text."""
+    import base64
+    import re
+
+    found = re.findall(
+        r'href="data:[^;]+;charset=utf-8;base64,([^"]+)" download="([^"]+)"', downloads_html
+    )
+    return {name: base64.b64decode(data).decode("utf-8") for data, name in found}
+
+
+def test_after_the_outcome_the_patient_can_download_their_answers(dashboard, content):
+    import json
+
+    assert dashboard.downloads.value == ""
+    dashboard.question.flags["fever_nausea"].value = True
+    dashboard.question.continue_button.click()
+    files = _links(dashboard.downloads.value)
+    assert set(files) == {"my-answers.html", "my-answers.fhir.json"}
+    assert content.shared().summary.download_summary in dashboard.downloads.value
+    page = files["my-answers.html"]
+    assert html.escape(content.screening().items[2].text) in page
+    assert "911" in page
+    response = json.loads(files["my-answers.fhir.json"])
+    assert response["resourceType"] == "QuestionnaireResponse"
+    assert response["status"] == "completed"
+    answers = {
+        item["linkId"]: item["answer"][0]["valueBoolean"]
+        for group in response["item"]
+        for item in group.get("item", [])
+    }
+    assert answers["fever_nausea"] is True and answers["leg_symptoms"] is False
+    dashboard.start_again_button.click()
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    assert "see_doctor" not in _links(dashboard.downloads.value)["my-answers.fhir.json"]

@@ -6,6 +6,9 @@ observes a :class:`~cam_workbench.flow.PatientFlow` and redraws the current scre
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -150,6 +153,46 @@ class GuideScreen(w.VBox):
         self.top.value = html
 
 
+def _data_link(payload: str, mime: str, filename: str, label: str) -> str:
+    """A download link whose file is made in the browser from the page itself (a data URL).
+
+    Nothing is written on the server: the patient's copy exists only in their browser.
+    """
+    data = base64.b64encode(payload.encode("utf-8")).decode("ascii")
+    return (
+        f'<a class="cam-download" href="data:{mime};charset=utf-8;base64,{data}" '
+        f'download="{escape(filename)}">{escape(label)}</a>'
+    )
+
+
+def downloads_html(
+    screening: ScreeningFile, shared: SharedFile, state: FlowState, today: dt.date
+) -> str:
+    """Links to the patient's own printable summary and FHIR QuestionnaireResponse."""
+    from cam_workbench.export.fhir import questionnaire_response
+    from cam_workbench.export.summary import summary_html
+
+    if state.answers is None or state.decision is None:
+        return ""
+    page = summary_html(
+        screening, shared, state.answers, state.decision, today, cleared=state.cleared
+    )
+    response = questionnaire_response(
+        screening, state.answers, state.decision, dt.datetime.now(dt.UTC), cleared=state.cleared
+    )
+    labels = shared.summary
+    links = (
+        _data_link(page, "text/html", "my-answers.html", labels.download_summary),
+        _data_link(
+            json.dumps(response, indent=2, ensure_ascii=False),
+            "application/fhir+json",
+            "my-answers.fhir.json",
+            labels.download_fhir,
+        ),
+    )
+    return '<p class="cam-downloads">' + "<br>".join(links) + "</p>"
+
+
 class PatientDashboard(w.VBox):
     """The whole patient page: notices on every screen, and the current screen."""
 
@@ -164,6 +207,7 @@ class PatientDashboard(w.VBox):
         self.outcome = w.HTML("").add_class("cam-outcome")
         self.cleared_button = w.Button(button_style="primary")
         self.start_again_button = w.Button(description=shared.ui.start_again)
+        self.downloads = w.HTML("")
         self.guide = GuideScreen(self._guide, shared)
         self._outcome_screen = w.VBox([self.outcome, self.cleared_button])
         self._screen = w.VBox([])
@@ -206,7 +250,10 @@ class PatientDashboard(w.VBox):
         if state.screen is Screen.outcome:
             self.outcome.value = f'<div role="status">{message}</div>'
             self.cleared_button.description = outcome.cleared_label or ""
-            self._screen.children = [self._outcome_screen, self.start_again_button]
+            self.downloads.value = downloads_html(
+                self._screening, self._shared, state, dt.date.today()
+            )
+            self._screen.children = [self._outcome_screen, self.downloads, self.start_again_button]
             return
         if state.cleared and outcome.cleared_message:
             top = body_html(outcome.cleared_message)
@@ -214,7 +261,8 @@ class PatientDashboard(w.VBox):
             top = message
         self.guide.show_top(f'<div class="cam-outcome" role="status">{top}</div>')
         self.guide.show_section(0)
-        self._screen.children = [self.guide, self.start_again_button]
+        self.downloads.value = downloads_html(self._screening, self._shared, state, dt.date.today())
+        self._screen.children = [self.guide, self.downloads, self.start_again_button]
 
 
 def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:

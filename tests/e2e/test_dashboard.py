@@ -88,3 +88,15 @@ def test_answers_never_reach_the_server_log(page, server):
     log = server.log()
     for secret in ("bladder_bowel", "cancer_weight", ITEM["bladder_bowel"], SEE_DOCTOR.heading):
         assert secret not in log
+
+
+def test_patient_downloads_a_printable_copy_of_their_answers(page, server, tmp_path):
+    open_dashboard(page, server.url).check()
+    page.get_by_role("button", name=SHARED.ui.continue_).click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name=SHARED.summary.download_summary).click()
+    saved = tmp_path / "copy.html"
+    info.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert SEE_DOCTOR.heading in text
+    assert "911" in text
