@@ -86,6 +86,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the patient dashboard with Voila (production settings)."""
     content_dir = _content_dir(args).resolve()
     content = load_content(content_dir)
+    if args.production:
+        from cam_workbench.review.signoff import needs_approval
+
+        blocking = needs_approval(content)
+        if blocking:
+            print(
+                "cam-workbench serve: refusing --production: patient content not approved "
+                "or changed since approval:",
+                file=sys.stderr,
+            )
+            for name in blocking:
+                print(f"  {name}", file=sys.stderr)
+            print(
+                "Have a clinical reviewer check it and run 'cam-workbench approve --reviewer "
+                "NAME', or serve without --production (a preview banner is shown).",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEMS
 
     from cam_workbench.paths import CONTENT_ENV, notebooks_dir
     from cam_workbench.serving import ServeOptions, ServerTexts, serve
@@ -244,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only check the committed schema is up to date"
     )
     serve = subparsers["serve"]
+    serve.add_argument(
+        "--production",
+        action="store_true",
+        help="refuse to start unless every patient file is approved and unchanged",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8866, help="port (default 8866)")
     serve.add_argument(

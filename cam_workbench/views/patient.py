@@ -193,6 +193,15 @@ def downloads_html(
     return '<p class="cam-downloads">' + "<br>".join(links) + "</p>"
 
 
+def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
+    """The "Preview — not yet approved" banner while any patient file lacks sign-off."""
+    from cam_workbench.review.signoff import needs_approval
+
+    if not shared.ui.preview_banner or not needs_approval(content):
+        return ""
+    return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
+
+
 class PatientDashboard(w.VBox):
     """The whole patient page: notices on every screen, and the current screen."""
 
@@ -226,6 +235,9 @@ class PatientDashboard(w.VBox):
                 w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
             ]
         )
+        banner = _preview_banner(content, shared)
+        if banner:
+            self.children = (self.children[0], w.HTML(banner), *self.children[1:])
         self.add_class("cam-app")
         self.loading = HTML(f'<p class="cam-loading" role="status">{escape(shared.ui.loading)}</p>')
         self._draw(self.flow.state)
