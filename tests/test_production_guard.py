@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from e2e.conftest import free_port, stop_server, wait_for_port
 
 from cam_workbench.cli import main
 from cam_workbench.loading import load_content
 from cam_workbench.views import PatientDashboard
-from tests.e2e.conftest import free_port, stop_server, wait_for_port
 
 EXE = str(Path(sys.executable).with_name("cam-workbench"))
 
@@ -42,7 +42,7 @@ def test_one_changed_sentence_blocks_production_until_approved_again(
     try:
         wait_for_port(port, proc)  # approved content: the server starts
     finally:
-        from tests.e2e.conftest import Server
+        from e2e.conftest import Server
 
         stop_server(Server("", port, proc, tmp_path / "none"))
     edit_content("acupuncture.yaml", "It is thousands of years old.", "It is very old.")
