@@ -203,52 +203,129 @@ def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
 
 
 class PatientDashboard(w.VBox):
-    """The whole patient page: notices on every screen, and the current screen."""
+    """The whole patient page: notices on every screen, and the current screen.
+
+    The patient can switch language at any point; their answers and screen carry over.
+    """
 
     def __init__(self, content: ContentSet, language: str = "en") -> None:
         """Build every screen from the content in ``language``."""
-        self._screening = content.screening(language)
-        self._shared = content.shared(language)
-        self._guide = content.guide(language)
-        self.flow = PatientFlow(self._screening)
-        shared = self._shared
-        self.question = QuestionScreen(self._screening, shared)
-        self.outcome = w.HTML("").add_class("cam-outcome")
-        self.cleared_button = w.Button(button_style="primary")
-        self.start_again_button = w.Button(description=shared.ui.start_again)
-        self.downloads = w.HTML("")
-        self.guide = GuideScreen(self._guide, shared)
-        self._outcome_screen = w.VBox([self.outcome, self.cleared_button])
-        self._screen = w.VBox([])
-        self.question.continue_button.on_click(lambda _b: self.flow.submit(self.question.answers()))
-        self.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
-        self.start_again_button.on_click(lambda _b: self.flow.start_again())
-        self.flow.observe(self._draw)
-        super().__init__(
-            [
-                w.HTML(f"<style>{_css()}</style>"),
-                w.HTML(f"<header>{heading_html(shared.ui.page_title, 1)}</header>"),
-                w.HTML(
-                    _notice_html(shared.emergency, "cam-notice", "aside", shared.ui.emergency_more)
-                ),
-                self._screen,
-                w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
-            ]
-        )
-        banner = _preview_banner(content, shared)
-        if banner:
-            self.children = (self.children[0], w.HTML(banner), *self.children[1:])
+        self._content = content
+        self.loading = HTML("")
+        super().__init__([])
         self.add_class("cam-app")
-        self.loading = HTML(f'<p class="cam-loading" role="status">{escape(shared.ui.loading)}</p>')
-        self._draw(self.flow.state)
+        self._build(language if language in content.languages else "en")
+        self.loading = HTML(
+            f'<p class="cam-loading" role="status">{escape(self._shared.ui.loading)}</p>'
+        )
+
+    @property
+    def language(self) -> str:
+        """The language the page is shown in."""
+        return self._language
 
     @property
     def screen(self) -> Screen:
         """The screen the patient sees now."""
         return self.flow.state.screen
 
+    def _build(self, language: str, carry: FlowState | None = None) -> None:
+        """(Re)build every widget in ``language``; carry the patient's state over."""
+        content = self._content
+        self._language = language
+        self._screening = content.screening(language)
+        self._shared = content.shared(language)
+        self._guide = content.guide(language)
+        shared = self._shared
+        self.flow = PatientFlow(self._screening)
+        self.question = QuestionScreen(self._screening, shared)
+        self.outcome = w.HTML("").add_class("cam-outcome").add_class("cam-live")
+        self.cleared_button = w.Button(button_style="primary")
+        self.start_again_button = w.Button(description=shared.ui.start_again)
+        self.downloads = w.HTML("")
+        self.guide = GuideScreen(self._guide, shared)
+        self._outcome_screen = w.VBox([self.outcome, self.cleared_button])
+        self._screen = w.VBox([]).add_class("cam-screen")
+        self.language_buttons = {
+            other: w.Button(description=content.shared(other).ui.language_name)
+            for other in content.languages
+            if other != language
+        }
+        for other, button in self.language_buttons.items():
+            button.on_click(lambda _b, lang=other: self.switch_language(lang))
+        self.question.continue_button.on_click(lambda _b: self.flow.submit(self.question.answers()))
+        self.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
+        self.start_again_button.on_click(lambda _b: self.flow.start_again())
+        self.flow.observe(self._draw)
+        marker = f'<span hidden data-cam-lang="{escape(language)}"></span>'
+        header = w.HTML(f"<header>{heading_html(shared.ui.page_title, 1)}{marker}</header>")
+        children: list[w.Widget] = [w.HTML(f"<style>{_css()}</style>")]
+        banner = _preview_banner(content, shared)
+        if banner:
+            children.append(w.HTML(banner))
+        children += [
+            w.HBox(list(self.language_buttons.values())).add_class("cam-languages"),
+            header,
+            w.HTML(_notice_html(shared.emergency, "cam-notice", "aside", shared.ui.emergency_more)),
+            self._screen,
+            w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
+        ]
+        self.children = children
+        self._restore(carry)
+
+    def _restore(self, carry: FlowState | None) -> None:
+        """Replay a state from another language (same rules, same ids) or start fresh."""
+        if carry is None or carry.answers is None:
+            self._draw(self.flow.state)
+            return
+        for item_id, box in self.question.flags.items():
+            box.value = item_id in carry.answers.flags
+        self.question.none_box.value = carry.answers.none_of_these
+        self.flow.submit(carry.answers)
+        if carry.cleared:
+            self.flow.confirm_cleared()
+
+    def switch_language(self, language: str) -> None:
+        """Show the page in ``language``, keeping the patient's answers and screen."""
+        state = self.flow.state
+        if state.answers is None:  # not submitted yet: keep what is checked
+            checked = self.question.answers()
+            self._build(language)
+            for item_id, box in self.question.flags.items():
+                box.value = item_id in checked.flags
+            self.question.none_box.value = checked.none_of_these
+        else:
+            self._build(language, carry=state)
+        self._focus_current()
+
+    def apply_query(self, query: str | None) -> None:
+        """Honour ``?lang=xx`` from the page's address (Voila passes the query string)."""
+        from urllib.parse import parse_qs
+
+        wanted = parse_qs(query or "").get("lang", [""])[0]
+        if wanted and wanted != self._language and wanted in self._content.languages:
+            self._build(wanted)
+
+    def _focus_current(self) -> None:
+        """Move keyboard focus to where the new screen starts."""
+        state = self.flow.state
+        if state.screen is Screen.question:
+            target: w.DOMWidget = next(iter(self.question.flags.values()))
+        elif state.screen is Screen.outcome:
+            target = self.cleared_button
+        else:
+            target = self.guide.section_buttons[0]
+        target.focus()
+
     def _draw(self, state: FlowState) -> None:
         """Show the screen for ``state``."""
+        before = self._screen.children
+        self._show(state)
+        if self._screen.children != before:
+            self._focus_current()
+
+    def _show(self, state: FlowState) -> None:
+        """Put the widgets of ``state``'s screen in place."""
         if state.screen is Screen.question:
             if state.decision is None and state.prompt is None:
                 self.question.clear()
@@ -259,12 +336,11 @@ class PatientDashboard(w.VBox):
         assert decision is not None  # outcome and guide screens always have one
         outcome = decision.outcome
         message = heading_html(outcome.heading, 2) + body_html(outcome.message)
+        today = dt.date.today()
+        self.downloads.value = downloads_html(self._screening, self._shared, state, today)
         if state.screen is Screen.outcome:
             self.outcome.value = f'<div role="status">{message}</div>'
             self.cleared_button.description = outcome.cleared_label or ""
-            self.downloads.value = downloads_html(
-                self._screening, self._shared, state, dt.date.today()
-            )
             self._screen.children = [self._outcome_screen, self.downloads, self.start_again_button]
             return
         if state.cleared and outcome.cleared_message:
@@ -273,7 +349,6 @@ class PatientDashboard(w.VBox):
             top = message
         self.guide.show_top(f'<div class="cam-outcome" role="status">{top}</div>')
         self.guide.show_section(0)
-        self.downloads.value = downloads_html(self._screening, self._shared, state, dt.date.today())
         self._screen.children = [self.guide, self.downloads, self.start_again_button]
 
 
