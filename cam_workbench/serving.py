@@ -52,6 +52,7 @@ RETRY_AFTER_S: Final = 60
 """``Retry-After`` header of the busy page, in seconds."""
 
 _QUERY_OVERRIDES: Final = frozenset({"template", "theme"})
+_TORNADO_LOGGERS: Final = ("tornado.access", "tornado.application", "tornado.general")
 _log = logging.getLogger(__name__)
 
 
@@ -169,10 +170,11 @@ def voila_config(options: ServeOptions) -> Config:
 
 def kernel_environment(options: ServeOptions) -> dict[str, str]:
     """Variables :func:`serve` adds to ``os.environ`` (kernels inherit them at launch)."""
-    jupyter_path = os.pathsep.join(
-        part for part in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH", "")) if part
-    )
-    return {**options.env, "JUPYTER_PATH": jupyter_path}
+    parts = [str(TEMPLATE_ROOT)]
+    for part in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+        if part and part not in parts:
+            parts.append(part)
+    return {**options.env, "JUPYTER_PATH": os.pathsep.join(parts)}
 
 
 def plain_page(title: str, message: str, language: str = "en") -> str:
@@ -486,9 +488,11 @@ class CamVoila(Voila):
         return []
 
     def initialize(self, argv: list[str] | None = None) -> None:
-        """Initialize Voila, then filter its log."""
+        """Initialize Voila, then filter its log and tornado's."""
         super().initialize(argv)
-        self.log.addFilter(_PrivacyFilter())
+        privacy = _PrivacyFilter()
+        for logger in (self.log, *map(logging.getLogger, _TORNADO_LOGGERS)):
+            logger.addFilter(privacy)
 
     def init_settings(self) -> dict[str, Any]:
         """Voila's tornado settings, with our request log."""
@@ -506,10 +510,10 @@ class CamVoila(Voila):
         return handlers
 
     def _log_request(self, handler: tornado.web.RequestHandler) -> None:
-        """Log method, path (no query string) and status; errors louder than successes."""
+        """Log method, path (no query) and status: pages and errors at INFO, the rest at DEBUG."""
         status = handler.get_status()
         if status < 400:
-            log = self.log.debug
+            log = self.log.info if isinstance(handler, PatientPageHandler) else self.log.debug
         elif status < 500 or status == 503:
             log = self.log.info
         else:
@@ -535,7 +539,8 @@ def serve(options: ServeOptions) -> int:
         _log.error("Notebook not found: %s", notebook)
         return 2
     os.environ.update(kernel_environment(options))
-    app = CamVoila(config=voila_config(options))
+    # The singleton, as `voila` itself runs it: jupyter_server's handlers log through it.
+    app = CamVoila.instance(config=voila_config(options))
     started = time.monotonic()
     try:
         app.initialize([])
@@ -547,5 +552,7 @@ def serve(options: ServeOptions) -> int:
         if getattr(app, "connection_dir", ""):
             shutil.rmtree(app.connection_dir, ignore_errors=True)
         return exc.code if isinstance(exc.code, int) and exc.code else 1
+    finally:
+        CamVoila.clear_instance()
     app.log.info("Stopped after %.0f s.", time.monotonic() - started)
     return 0
