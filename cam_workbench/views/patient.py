@@ -239,7 +239,7 @@ class PatientDashboard(w.VBox):
         shared = self._shared
         self.flow = PatientFlow(self._screening)
         self.question = QuestionScreen(self._screening, shared)
-        self.outcome = w.HTML("").add_class("cam-outcome").add_class("cam-live")
+        self.outcome = w.HTML("").add_class("cam-outcome")
         self.cleared_button = w.Button(button_style="primary")
         self.start_again_button = w.Button(description=shared.ui.start_again)
         self.downloads = w.HTML("")
@@ -257,7 +257,12 @@ class PatientDashboard(w.VBox):
         self.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
         self.start_again_button.on_click(lambda _b: self.flow.start_again())
         self.flow.observe(self._draw)
-        marker = f'<span hidden data-cam-lang="{escape(language)}"></span>'
+        marker = (
+            f'<span hidden data-cam-lang="{escape(language)}" '
+            f'data-cam-title="{escape(shared.ui.page_title)}" '
+            f'data-cam-session-lost="{escape(shared.ui.session_lost)}"></span>'
+        )
+        self.announcer = w.HTML("").add_class("cam-live").add_class("cam-sr-only")
         header = w.HTML(f"<header>{heading_html(shared.ui.page_title, 1)}{marker}</header>")
         children: list[w.Widget] = [w.HTML(f"<style>{_css()}</style>")]
         banner = _preview_banner(content, shared)
@@ -267,6 +272,7 @@ class PatientDashboard(w.VBox):
             w.HBox(list(self.language_buttons.values())).add_class("cam-languages"),
             header,
             w.HTML(_notice_html(shared.emergency, "cam-notice", "aside", shared.ui.emergency_more)),
+            self.announcer,
             self._screen,
             w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
         ]
@@ -327,6 +333,7 @@ class PatientDashboard(w.VBox):
     def _show(self, state: FlowState) -> None:
         """Put the widgets of ``state``'s screen in place."""
         if state.screen is Screen.question:
+            self.announcer.value = ""
             if state.decision is None and state.prompt is None:
                 self.question.clear()
             self.question.show_prompt(state.prompt)
@@ -338,8 +345,9 @@ class PatientDashboard(w.VBox):
         message = heading_html(outcome.heading, 2) + body_html(outcome.message)
         today = dt.date.today()
         self.downloads.value = downloads_html(self._screening, self._shared, state, today)
+        self.announcer.value = f"<p>{escape(outcome.heading)}</p>"
         if state.screen is Screen.outcome:
-            self.outcome.value = f'<div role="status">{message}</div>'
+            self.outcome.value = message
             self.cleared_button.description = outcome.cleared_label or ""
             self._screen.children = [self._outcome_screen, self.downloads, self.start_again_button]
             return
@@ -347,7 +355,7 @@ class PatientDashboard(w.VBox):
             top = body_html(outcome.cleared_message)
         else:
             top = message
-        self.guide.show_top(f'<div class="cam-outcome" role="status">{top}</div>')
+        self.guide.show_top(f'<div class="cam-outcome">{top}</div>')
         self.guide.show_section(0)
         self._screen.children = [self.guide, self.downloads, self.start_again_button]
 
