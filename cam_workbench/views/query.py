@@ -12,17 +12,18 @@ import json
 import os
 
 
-def page_query(timeout_s: float = 30.0) -> str | None:
+def page_query(timeout_s: float | None = None) -> str | None:
     """Return the query string of the page this kernel serves (``None`` outside Voila).
 
-    In a preheated Voila kernel this waits until a patient opens the page.
+    In a preheated Voila kernel this waits until a patient opens the page (a pool kernel
+    may wait for minutes: by default there is no time limit).
     """
     if os.environ.get("VOILA_PREHEAT", "False") != "False":
         _receive_request_info(timeout_s)
     return os.environ.get("QUERY_STRING")
 
 
-def _receive_request_info(timeout_s: float) -> None:
+def _receive_request_info(timeout_s: float | None) -> None:
     """Wait for Voila to send the request's environment and copy it into ``os.environ``."""
     from websockets.sync.client import connect
 
