@@ -51,15 +51,40 @@ def _load(args: argparse.Namespace) -> ContentSet:
 def _print_problems(error: ContentError) -> int:
     for found in error.problems:
         print(found, file=sys.stderr)
-    count = len(error.problems)
-    print(f"{count} problem{'s' if count != 1 else ''} found.", file=sys.stderr)
+    count = sum(not p.is_warning for p in error.problems)
+    warnings = len(error.problems) - count
+    also = f" and {_warnings(warnings)}" if warnings else ""
+    print(f"{count} problem{'s' if count != 1 else ''}{also} found.", file=sys.stderr)
     return EXIT_PROBLEMS
+
+
+def _warnings(count: int) -> str:
+    return f"{count} reviewer warning{'s' if count != 1 else ''}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the content folder and print a summary or every problem."""
     content = _load(args)
-    print(f"Content is valid: {content.summary()}.")
+    for warning in content.warnings:
+        print(warning, file=sys.stderr)
+    count = len(content.warnings)
+    print(f"Content is valid: {content.summary()}; {_warnings(count) if count else 'no warnings'}.")
+    return EXIT_OK
+
+
+def cmd_translation_stamp(args: argparse.Namespace) -> int:
+    """Record in each translation the current hash of its source (after updating it)."""
+    from cam_workbench.translation import stamp_translation
+
+    content = _load(args)
+    try:
+        for file in args.files:
+            print(stamp_translation(content, file, args.source_language))
+    except ValueError as exc:  # not a translation, no source, or a file we cannot stamp
+        raise UsageError(str(exc)) from None
+    content = _load(args)
+    for warning in content.warnings:
+        print(warning, file=sys.stderr)
     return EXIT_OK
 
 
@@ -120,9 +145,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loading=ui.loading,
     )
     extra = {} if args.max_kernels is None else {"max_kernels": args.max_kernels}
+    notebook = "patient_dashboard.ipynb"
+    if args.workshop:  # the educators' workshop notebook as slides
+        from cam_workbench.serving import workshop_options
+
+        notebook, extra = "workshop.ipynb", {**workshop_options(), **extra}
     try:
         options = ServeOptions(
-            notebook=notebooks_dir() / "patient_dashboard.ipynb",
+            notebook=notebooks_dir() / notebook,
             texts=texts,
             host=args.host,
             port=args.port,
@@ -131,7 +161,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"Serving the patient dashboard on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    what = "the workshop slides" if args.workshop else "the patient dashboard"
+    print(f"Serving {what} on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
     return serve(options)
 
 
@@ -251,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
         "screen": ("evaluate one set of screening answers, as the dashboard does", cmd_screen),
         "export": ("export the screening as a FHIR Questionnaire", cmd_export),
         "import": ("import a FHIR Questionnaire as screening content", cmd_import),
+        "translation-stamp": (
+            "record that translations match their source as it is now",
+            cmd_translation_stamp,
+        ),
     }
     subparsers = {}
     for name, (help_text, func) in commands.items():
@@ -275,7 +310,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="most patient sessions at once; past it a 'busy' page (default 40)",
     )
+    serve.add_argument(
+        "--workshop",
+        action="store_true",
+        help="serve the educators' workshop notebook as slides instead of the patient page",
+    )
     _add_review_arguments(subparsers)
+    stamp = subparsers["translation-stamp"]
+    stamp.add_argument(
+        "files", nargs="+", metavar="FILE", help="translations, e.g. es/acupuncture.yaml"
+    )
+    stamp.add_argument(
+        "--source-language",
+        default="en",
+        metavar="LANG",
+        help="for a file without meta.translation_of: the language it translates (default en)",
+    )
     from cam_workbench.interop_cli import add_arguments as _add_interop_arguments
 
     _add_interop_arguments(subparsers)

@@ -151,7 +151,54 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "no '{kind}' file for language '{language}'",
         "add one (see content/en/ for the English one)",
     ),
+    # --- translations (content/es/ and other languages; see cam_workbench/translation.py) ---
+    "unknown_translation_source": (
+        "meta.translation_of names {kind} '{id}' in language '{language}', which does not exist",
+        "use the meta.id and language of the file this one translates: {choices}",
+    ),
+    "translation_logic_differs": (
+        "{what} differs from {source}: the logic must be the same in every language",
+        "copy it exactly from {source} (translate only the texts), or change both files",
+    ),
+    "translation_missing_entry": (
+        "{what} has no {language} counterpart in {translation}",
+        "add it to {translation}, translated (same id or key, same place)",
+    ),
+    "translation_extra_entry": (
+        "{what} has no {source_language} counterpart in {source}",
+        "remove it, or add it to {source} first (the English file is the source)",
+    ),
+    "translation_shape_differs": (
+        "{what} has {found} in {translation} but {expected} in {source}",
+        "make them match: translate every paragraph and bullet; keep ids, references and "
+        "numbers as in the source",
+    ),
+    "translation_missing_file": (
+        "{source} has no {language} translation",
+        "add {language_code}/{name} with 'meta.translation_of' (see content/es/ for examples)",
+    ),
+    "translation_unmarked": (
+        "file translates {source} but its meta has no 'translation_of'",
+        "run 'cam-workbench translation-stamp {translation}' to record what it translates",
+    ),
+    "translation_stale": (
+        "{source} changed after this translation was made{changes}",
+        "update the translation to match, have it reviewed, then run "
+        "'cam-workbench translation-stamp {translation}'",
+    ),
 }
+
+#: Codes reported as reviewer warnings: shown by ``validate`` but not a failure (exit 0).
+WARNINGS: Final[frozenset[str]] = frozenset(
+    {
+        "translation_missing_entry",
+        "translation_extra_entry",
+        "translation_shape_differs",
+        "translation_missing_file",
+        "translation_unmarked",
+        "translation_stale",
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -163,10 +210,17 @@ class Problem:
     code: str = field(compare=False)
     what: str = field(compare=False)
     fix: str = field(compare=False)
+    severity: str = field(default="error", compare=False)  # "error" or "warning"
+
+    @property
+    def is_warning(self) -> bool:
+        """Whether this is a reviewer warning (reported, but content still loads)."""
+        return self.severity == "warning"
 
     def __str__(self) -> str:
-        """Render as ``path:line: what is wrong — how to fix it``."""
-        return f"{self.path}:{self.line}: {self.what} — {self.fix}"
+        """Render as ``path:line: what is wrong — how to fix it`` (``warning:`` before it)."""
+        label = "warning: " if self.is_warning else ""
+        return f"{self.path}:{self.line}: {label}{self.what} — {self.fix}"
 
 
 def problem(code: str, path: str, line: int | None, **fields: object) -> Problem:
@@ -178,6 +232,7 @@ def problem(code: str, path: str, line: int | None, **fields: object) -> Problem
         code=code,
         what=what.format(**fields),
         fix=fix.format(**fields),
+        severity="warning" if code in WARNINGS else "error",
     )
 
 

@@ -11,7 +11,7 @@ import difflib
 import types
 import typing
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -44,6 +44,7 @@ class LoadedFile:
     relpath: str
     model: Any
     id_line: int = 1  # line of meta.id, for problems found across files
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)  # lines of values
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ContentSet:
 
     root: Path
     files: tuple[LoadedFile, ...]
+    #: Reviewer warnings (``Problem.severity == "warning"``): reported, but not a failure.
+    warnings: tuple[Problem, ...] = ()
 
     def of_kind(self, kind: type[F], language: str | None = None) -> list[F]:
         """Return the models of one kind, optionally in one language."""
@@ -85,13 +88,13 @@ class ContentSet:
         return sorted({lang for f in self.files if (lang := language_of(f.model)) is not None})
 
     def summary(self) -> str:
-        """One line: how many files, screening items and guide sections."""
-        items = sum(len(s.items) for s in self.of_kind(ScreeningFile))
-        sections = sum(len(g.sections) for g in self.of_kind(GuideFile))
-        return (
-            f"{len(self.files)} files, {items} screening items, {sections} guide sections "
-            f"(languages: {', '.join(self.languages)})"
-        )
+        """One line: how many files, and screening items and guide sections per language."""
+        per_language = []
+        for language in self.languages:
+            items = sum(len(s.items) for s in self.of_kind(ScreeningFile, language))
+            sections = sum(len(g.sections) for g in self.of_kind(GuideFile, language))
+            per_language.append(f"{language}: {items} screening items, {sections} guide sections")
+        return f"{len(self.files)} files ({'; '.join(per_language)})"
 
 
 def language_of(model: Any) -> str | None:
@@ -133,9 +136,18 @@ def load_content(root: Path) -> ContentSet:
             loaded.append(file)
     if not problems:
         problems += _check_across_files(loaded)
-    if problems:
+    if not problems:
+        problems += _check_translations(loaded)
+    if any(not p.is_warning for p in problems):
         raise ContentError(problems)
-    return ContentSet(root=root, files=tuple(loaded))
+    return ContentSet(root=root, files=tuple(loaded), warnings=tuple(sorted(problems)))
+
+
+def _check_translations(files: list[LoadedFile]) -> list[Problem]:
+    """Translations: same logic as the source (errors); complete and fresh (warnings)."""
+    from cam_workbench.translation import check_translations  # it builds on this module
+
+    return check_translations(files)
 
 
 def _display(path: Path) -> str:
@@ -167,7 +179,7 @@ def load_file(path: Path, relpath: str) -> tuple[LoadedFile | None, list[Problem
     problems += _check_model(model, parsed, relpath)
     if problems:
         return None, problems
-    return LoadedFile(path, relpath, model, parsed.line_of(("meta", "id"))), problems
+    return LoadedFile(path, relpath, model, parsed.line_of(("meta", "id")), parsed), problems
 
 
 def _validate(parsed: Parsed, path: str) -> tuple[Any, list[Problem]]:

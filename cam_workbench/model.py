@@ -8,10 +8,12 @@ existing files. The JSON Schema in ``content/schema/`` is generated from these c
 from __future__ import annotations
 
 import datetime as dt
+import string
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -19,6 +21,7 @@ from pydantic import (
     Tag,
     TypeAdapter,
     field_validator,
+    model_validator,
 )
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]
@@ -39,6 +42,31 @@ class Status(StrEnum):
     retired = "retired"
 
 
+FileId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+SectionKey = Annotated[str, Field(min_length=1, max_length=200)]
+ShortHash = Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
+
+
+class TranslationOf(_Strict):
+    """Which file a translation was made from, and that file's content at the time.
+
+    Written by ``cam-workbench translation-stamp``. Validation warns when the source has
+    changed since (its current hash differs), naming the sections that changed.
+    """
+
+    id: FileId = Field(description="meta.id of the source file (usually the same id)")
+    language: Language = Field(description="Language of the source file, e.g. 'en'")
+    source_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="sha256 of the source file's normalised content when it was translated"
+    )
+    source_sections: dict[SectionKey, ShortHash] | None = Field(
+        default=None,
+        description="Section of the source → first 12 hex digits of its sha256 then "
+        "(names the sections that changed since)",
+    )
+
+
 class Meta(_Strict):
     """What a reviewer needs to know about a file."""
 
@@ -50,6 +78,11 @@ class Meta(_Strict):
     last_reviewed: dt.date | None = Field(description="Date of last clinical review; null=never")
     next_review_due: dt.date
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+    translation_of: TranslationOf | None = Field(
+        default=None,
+        description="Set on a translation: its source file; the translation needs clinical "
+        "review like any other file (keep status: draft until approved)",
+    )
 
 
 class Source(_Strict):
@@ -377,6 +410,253 @@ class PematFile(_Strict):
         return items
 
 
+# --- session tracker (patient) ---------------------------------------------------------
+
+
+def _template_check(allowed: frozenset[str], required: frozenset[str]) -> Any:
+    """A validator: the text's ``{placeholders}`` are among ``allowed`` and include ``required``.
+
+    Checked when the content loads, so a typo in a placeholder is a content problem with a
+    line number, never an error on the patient's page.
+    """
+    names = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+
+    def check(text: str) -> str:
+        try:
+            fields = [
+                (name, spec, conversion)
+                for _, name, spec, conversion in string.Formatter().parse(text)
+                if name is not None
+            ]
+        except ValueError:
+            raise ValueError(
+                "a '{' or '}' without its pair: placeholders look like {n}; "
+                "write {{ or }} for a brace"
+            ) from None
+        for name, spec, conversion in fields:
+            if name not in allowed:
+                raise ValueError(f"unknown placeholder {{{name}}}: this text may use {names}")
+            if spec or conversion:
+                raise ValueError(f"write the placeholder as plain {{{name}}}, with no ':' or '!'")
+        missing = sorted(required - {name for name, _, _ in fields})
+        if missing:
+            raise ValueError(f"this text must contain {', '.join(f'{{{m}}}' for m in missing)}")
+        return text
+
+    return AfterValidator(check)
+
+
+def _template(*allowed: str, required: tuple[str, ...] = ()) -> Any:
+    """A text with ``{placeholders}`` filled in by the code, e.g. ``Session {n}``."""
+    return Annotated[Text, _template_check(frozenset(allowed), frozenset(required))]
+
+
+class SourcedBody(_Strict):
+    """Paragraphs with the sources of their facts."""
+
+    body: Body
+    sources: SourceRefs
+
+
+class TrackerLabels(_Strict):
+    """Labels of the session tracker's fields, buttons and download."""
+
+    session: _template("n", required=("n",)) = Field(  # type: ignore[valid-type]
+        description="Heading of one session, also the start of each field's name: 'Session {n}'"
+    )
+    before: Text = Field(description="Field: pain before treatment, 0 to 10")
+    after: Text = Field(description="Field: pain after treatment (optional)")
+    date: Text = Field(description="Field: date of the session")
+    note: Text = Field(description="Field: the patient's note")
+    add_session: Text = Field(description="Button: add one more session")
+    download: Text = Field(description="Link: download the sessions as a CSV file")
+    download_filename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.csv$")]
+    point_one: _template("n") = Field(description="'1 point'")  # type: ignore[valid-type]
+    points_many: _template("n", required=("n",)) = Field(  # type: ignore[valid-type]
+        description="'{n} points'"
+    )
+    percent: _template("value", required=("value",)) = Field(  # type: ignore[valid-type]
+        description="How a percentage is written: '{value}%'"
+    )
+
+
+class TrackerMessages(_Strict):
+    """What the tracker says about the scores (the change from session 1) and bad values."""
+
+    bad_score: Text = Field(description="Inline message for text, 11, -1: not stored")
+    note_too_long: _template("max", required=("max",))  # type: ignore[valid-type]
+    need_first: Text = Field(description="Later sessions have a score but session 1 has none")
+    need_two: Text = Field(description="Only session 1 has a score so far")
+    lower: _template(  # type: ignore[valid-type]
+        "session", "points", "percent", required=("points", "percent")
+    ) = Field(description="Pain lower than at session 1: points and percent")
+    higher: _template(  # type: ignore[valid-type]
+        "session", "points", "percent", required=("points", "percent")
+    ) = Field(description="Pain higher than at session 1: points and percent")
+    higher_no_percent: _template(  # type: ignore[valid-type]
+        "session", "points", required=("points",)
+    ) = Field(description="Pain higher than a session-1 score of 0 (no percent of 0)")
+    same: _template("session") = Field(  # type: ignore[valid-type]
+        description="Pain the same as at session 1"
+    )
+    percent_undefined: Text = Field(description="Session 1 was 0: a percent cannot be given")
+    smaller_drop: _template("threshold") = Field(  # type: ignore[valid-type]
+        description="Lower, but by less than the smallest band ({threshold})"
+    )
+    not_lower: Text = Field(description="Pain not lower than at session 1")
+    caution: Text = Field(description="Shown with every result: no promise, talk with the team")
+
+
+class ChangeBand(_Strict):
+    """A published threshold for a drop in pain from session 1 (e.g. IMMPACT 30%, 50%)."""
+
+    id: Slug
+    min_drop_percent: Annotated[float, Field(gt=0, le=100)] = Field(
+        description="The band applies to a drop of at least this percent of session 1's score"
+    )
+    message: _template("threshold") = Field(  # type: ignore[valid-type]
+        description="What a drop this size means; {threshold} is min_drop_percent as a percent"
+    )
+    sources: SourceRefs
+
+
+class Milestone(_Strict):
+    """A message once the patient has reached a session (e.g. "about 4 sessions to tell")."""
+
+    after_session: Annotated[int, Field(ge=1, le=50)]
+    message: _template("n")  # type: ignore[valid-type]
+    sources: SourceRefs
+
+
+class TrackerChart(_Strict):
+    """Words of the line chart of pain by session (also its text for screen readers)."""
+
+    title: Text
+    x_label: Text
+    y_label: Text
+    before_series: Text = Field(description="Legend: the pain-before line")
+    after_series: Text = Field(description="Legend: the pain-after line")
+    point: _template("n", "value", required=("n", "value")) = Field(  # type: ignore[valid-type]
+        description="One value read out by screen readers: 'session {n}: {value}'"
+    )
+
+
+class TrackerColumns(_Strict):
+    """Column headings of the downloaded CSV file."""
+
+    session: Text
+    date: Text
+    before: Text
+    after: Text
+    note: Text
+
+
+class TrackerFile(_File):
+    """The patient's session tracker: pain scores by session, and what the change means."""
+
+    kind: Literal["tracker"]
+    heading: Text
+    intro: SourcedBody
+    initial_sessions: Annotated[int, Field(ge=1, le=50)] = Field(
+        default=4, description="Sessions shown before the patient adds more"
+    )
+    max_sessions: Annotated[int, Field(ge=1, le=50)] = Field(
+        default=20, description="Most sessions the patient can add"
+    )
+    max_note_length: Annotated[int, Field(ge=1, le=2000)] = 200
+    labels: TrackerLabels
+    messages: TrackerMessages
+    bands: Annotated[list[ChangeBand], Field(min_length=1)] = Field(
+        description="Thresholds for a drop in pain; the highest one reached applies"
+    )
+    milestone: Milestone
+    chart: TrackerChart
+    csv_columns: TrackerColumns
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrackerFile:
+        if self.initial_sessions > self.max_sessions:
+            raise ValueError(
+                f"initial_sessions ({self.initial_sessions}) is more than max_sessions "
+                f"({self.max_sessions})"
+            )
+        _unique([b.id for b in self.bands], "band")
+        _unique([f"{b.min_drop_percent:g}" for b in self.bands], "min_drop_percent")
+        return self
+
+
+# --- workshop personas (educators; not shown to patients) --------------------------------
+
+
+class PersonaAnswers(_Strict):
+    """How a persona answers the screening."""
+
+    flags: list[Slug] = Field(default_factory=list, description="Red-flag item ids checked")
+    none_of_these: bool = False
+    cleared_by_doctor: bool = Field(
+        default=False, description="Goes on once told to see their doctor (doctor cleared them)"
+    )
+
+
+class PersonaSession(_Strict):
+    """One acupuncture session a persona records (any value may be missing)."""
+
+    before: Annotated[int, Field(ge=0, le=10)] | None = None
+    after: Annotated[int, Field(ge=0, le=10)] | None = None
+    date: dt.date | None = None
+    note: Text | None = None
+
+
+class Persona(_Strict):
+    """A fictional person an educator walks through the system (no real names)."""
+
+    id: Slug
+    name: Text = Field(description="A role, not a name: 'Person A, 58, retired teacher'")
+    story: Text
+    answers: PersonaAnswers
+    sessions: list[PersonaSession] = Field(
+        default_factory=list, description="Sessions 1, 2, ... in order; empty if not tracking"
+    )
+    teaching_point: Text
+
+
+class WorkshopLabels(_Strict):
+    """Words of the workshop slides (for educators)."""
+
+    answers: Text = Field(description="Heading: what the persona answers")
+    path: Text = Field(description="Heading: the screens the persona passes")
+    rule: _template(  # type: ignore[valid-type]
+        "rule", "outcome", "tier", required=("rule", "outcome")
+    ) = Field(description="Which rule decided: 'Rule {rule} → outcome {outcome} (tier {tier})'")
+    teaching_point: Text
+    changed: _template(  # type: ignore[valid-type]
+        "changed", "total", required=("changed", "total")
+    ) = Field(description="'{changed} of {total} possible answers now lead elsewhere'")
+    none_of_these: Text = Field(description="Column: the 'None of these' answer")
+    before: Text = Field(description="Column: outcome before the change")
+    after: Text = Field(description="Column: outcome after the change")
+    decided_by: Text = Field(description="Column: the rule that decides after the change")
+    change_yaml: Text = Field(description="Opens the YAML of the rule change on its slide")
+
+
+class PersonasFile(_Strict):
+    """Fictional personas for the educators' workshop notebook."""
+
+    kind: Literal["personas"]
+    meta: Meta
+    note: Text | None = None
+    labels: WorkshopLabels
+    personas: Annotated[list[Persona], Field(min_length=1)]
+
+    patient_facing: ClassVar[bool] = False
+
+    @field_validator("personas")
+    @classmethod
+    def _ids_unique(cls, personas: list[Persona]) -> list[Persona]:
+        _unique([p.id for p in personas], "persona")
+        return personas
+
+
 # --- registry --------------------------------------------------------------------------
 
 #: Read-only table: the ``kind`` key of a file → the model that validates it.
@@ -387,10 +667,19 @@ KIND_MODELS: Final[dict[str, type[_Strict]]] = {
     "jargon": JargonFile,
     "signoff": SignoffFile,
     "pemat": PematFile,
+    "tracker": TrackerFile,
+    "personas": PersonasFile,
 }
 
 ContentFile = Annotated[
-    ScreeningFile | GuideFile | SharedFile | JargonFile | SignoffFile | PematFile,
+    ScreeningFile
+    | GuideFile
+    | SharedFile
+    | JargonFile
+    | SignoffFile
+    | PematFile
+    | TrackerFile
+    | PersonasFile,
     Field(discriminator="kind"),
 ]
 

@@ -26,6 +26,18 @@ def content_copy(tmp_path: Path) -> Path:
     return target
 
 
+def english_only(root: Path) -> Path:
+    """Remove the translations (every language folder but ``en/``) from a content copy.
+
+    For tests that change the English screening logic on its own: a translation must have
+    the same rules, so with the translations left in, the copy would not load.
+    """
+    for folder in root.iterdir():
+        if folder.is_dir() and len(folder.name) == 2 and folder.name != "en":
+            shutil.rmtree(folder)
+    return root
+
+
 def write_yaml(path: Path, text: str | bytes) -> Path:
     """Write an inline snippet: text is dedented and stripped of its leading newline."""
     path.parent.mkdir(parents=True, exist_ok=True)

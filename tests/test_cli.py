@@ -44,7 +44,7 @@ def test_validate_shipped_content():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1, result.stdout
-    assert re.search(r"\d+ files, \d+ screening items, \d+ guide sections", lines[0]), lines[0]
+    assert re.search(r"\d+ files \(en: \d+ screening items, \d+ guide sections", lines[0]), lines[0]
 
 
 def test_validate_default_content_is_the_repository_content():

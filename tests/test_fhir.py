@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, edit
+from conftest import CONTENT, edit, english_only
 from fhir.resources.questionnaire import Questionnaire as QuestionnaireR5
 from fhir.resources.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseR5,
@@ -194,6 +194,7 @@ def _answers_by_link(screening, answers: Answers) -> dict[str, list]:
 
 
 def test_a_more_severe_tier_falls_back_to_the_outcome_code_with_a_note(content_copy):
+    english_only(content_copy)  # a new English rule alone: the translation would differ
     urgent = """  - id: proceed
     tier: 0"""
     edit(
@@ -581,7 +582,7 @@ def test_export_command_writes_a_file_or_stdout(tmp_path, capsys, screening):
     [
         (["export", "fhir", "--fhir-version", "R6"], "invalid choice: 'R6'"),
         (["export", "fhir", "--date", "1 May"], "YYYY-MM-DD"),
-        (["export", "fhir", "--lang", "es"], "no screening in language 'es' — available: en"),
+        (["export", "fhir", "--lang", "fr"], "no screening in language 'fr' — available: en, es"),
         (["export", "pdf"], "invalid choice: 'pdf'"),
         (["import", "fhir", "no-such-file.json"], "file not found"),
     ],
@@ -604,8 +605,10 @@ def test_import_command_round_trip_through_files(tmp_path, capsys):
     assert "note: sources: FHIR has no citations" in captured.err
     again = tmp_path / "again.json"
     # import wrote only the screening: export it from a full folder with the other files
-    for name in ("shared.yaml", "acupuncture.yaml"):
-        (out / "en" / name).write_text((CONTENT / "en" / name).read_text(encoding="utf-8"))
+    for source in CONTENT.glob("*/*.yaml"):  # every language's shared texts, guide, ...
+        target = out / source.parent.name / source.name
+        if source.parent.name != "review" and source.name != "screening.yaml":
+            target.write_text(source.read_text(encoding="utf-8"))
     assert (
         main(["export", "fhir", "--content", str(out), "--out", str(again), "--date", "2026-05-01"])
         == 0

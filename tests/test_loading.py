@@ -53,7 +53,7 @@ def test_shipped_content_loads():
     assert isinstance(content.screening(), ScreeningFile)
     assert isinstance(content.guide(), GuideFile)
     assert isinstance(content.shared(), SharedFile)
-    assert content.languages == ["en"]
+    assert content.languages == ["en", "es"]  # es: the Spanish translation
 
 
 def test_the_unedited_copy_loads(content_copy):

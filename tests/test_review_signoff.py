@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import english_only
 
 from cam_workbench.cli import main
 from cam_workbench.errors import ContentError
@@ -15,7 +16,8 @@ from cam_workbench.model import SignoffFile
 from cam_workbench.review import signoff
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
-PATIENT_FILES = ["en/acupuncture.yaml", "en/screening.yaml", "en/shared.yaml"]
+ENGLISH = ["en/acupuncture.yaml", "en/screening.yaml", "en/shared.yaml", "en/tracker.yaml"]
+PATIENT_FILES = [*ENGLISH, *(name.replace("en/", "es/") for name in ENGLISH)]  # es: translation
 OLD = "It most often takes about 4 sessions to tell if acupuncture is helping you."
 NEW = "It often takes about 6 sessions to tell if acupuncture is helping you."
 
@@ -70,9 +72,8 @@ def test_changed_sentence_names_file_and_section_until_approved(content_dir, cap
     assert signoff.unapproved_files(content_dir) == []
     by_file = {a.file: a.reviewer for a in signoff.signoff_of(load_content(content_dir)).approvals}
     assert by_file == {
-        "en/acupuncture.yaml": "Reviewer B",
-        "en/screening.yaml": "Reviewer A",
-        "en/shared.yaml": "Reviewer A",
+        name: "Reviewer B" if name == "en/acupuncture.yaml" else "Reviewer A"
+        for name in PATIENT_FILES
     }
 
 
@@ -88,6 +89,7 @@ def test_layout_comments_and_bookkeeping_are_not_changes(content_dir):
 
 
 def test_added_and_removed_sections_are_reported(content_dir):
+    english_only(content_dir)  # a new English rule alone: the translation's rules would differ
     main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
     _edit(
         content_dir / "en" / "screening.yaml",

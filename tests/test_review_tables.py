@@ -35,7 +35,9 @@ def test_filter_by_file_and_language(content):
     guide = tables.filter_frame(table, "en/acupuncture.yaml", "en")
     assert set(guide["file"]) == {"en/acupuncture.yaml"} and len(guide) == 7
     assert len(tables.filter_frame(table)) == len(table)
-    assert tables.filter_frame(table, language="es").empty
+    assert tables.filter_frame(table, language="fr").empty
+    spanish = tables.filter_frame(table, language="es")  # no SMOG for Spanish, only a note
+    assert len(spanish) and spanish["smog"].isna().all() and spanish["note"].str.len().all()
     flagged = table[table.above_target]
     assert set(flagged["file"]) <= {"en/screening.yaml", "en/shared.yaml"}
 

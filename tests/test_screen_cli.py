@@ -178,9 +178,9 @@ def test_json_and_fhir_together_is_a_usage_error(capsys):
 
 
 def test_a_language_without_content_lists_the_languages(capsys):
-    code, _, err = run_main(capsys, "screen", "--answer", "none=yes", "--lang", "es")
+    code, _, err = run_main(capsys, "screen", "--answer", "none=yes", "--lang", "fr")
     assert code == 2
-    assert "no screening in language 'es' — available: en" in err
+    assert "no screening in language 'fr' — available: en, es" in err
 
 
 def test_spanish_content_is_used_when_it_exists(content_copy, capsys):

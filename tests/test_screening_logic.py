@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CONTENT
+from conftest import CONTENT, english_only
 
 from cam_workbench.loading import load_content
 from cam_workbench.model import ScreeningFile
@@ -119,7 +119,7 @@ URGENT = {
 
 def _edited_screening(content: Path, change) -> ScreeningFile:
     """Load the copy after ``change`` edits the screening YAML (read and written as YAML)."""
-    path = content / "en" / "screening.yaml"
+    path = english_only(content) / "en" / "screening.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

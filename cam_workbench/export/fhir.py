@@ -286,8 +286,8 @@ def _question_group(screening: ScreeningFile, texts: _Texts) -> dict[str, Any]:
     group: dict[str, Any] = {"linkId": QUESTION_LINK}
     constraints = []
     for key, prompt in CONSTRAINTS.items():
-        human: dict[str, Any] = {"url": "human"}
-        texts.put(human, "valueString", ("prompt", prompt))
+        # No translations here: fhir.resources refuses '_valueString' inside an extension.
+        human: dict[str, Any] = {"url": "human", "valueString": texts.primary[("prompt", prompt)]}
         constraints.append(
             {
                 "url": CONSTRAINT_URL,

@@ -290,7 +290,8 @@ def readability_rows(parts: Sequence[Part], by: str = "section") -> list[dict[st
         try:
             row |= stats_row(analyse(blocks, key[1]))
             row["note"] = ""
-        except UnsupportedLanguage as exc:
+        except UnsupportedLanguage as exc:  # same columns, empty: tables can still filter
+            row |= dict.fromkeys(stats_row(analyse([])), None) | {"above_target": False}
             row["note"] = str(exc)
         rows.append(row)
     return rows
