@@ -6,8 +6,22 @@
   ``?template=`` / ``?theme=`` override, 127.0.0.1 by default, preheated kernels, culling;
 * a cap on live kernels (:class:`CappedKernelManager`): a visit past the cap gets a plain
   "busy, please try again in a minute" page (HTTP 503) and starts no kernel;
-* culling of kernels whose page never connected (short timeout) and of idle kernels (long
-  timeout); the preheated pool is never culled and is refilled if a pool kernel dies;
+* culling of kernels whose page never connected (short timeout), of kernels whose page
+  left (closed tab, lost phone: a short timeout after the last connection went) and of idle
+  kernels (long timeout); the preheated pool is never culled and is refilled if a pool kernel
+  dies, a few seconds after a visit took one (so the refill does not compete with that visit);
+* flood resistance: at most ``max_unconnected`` handed-out kernels may wait for their page to
+  connect; past that, a visit is given the page of the one that has waited longest (it is
+  still untouched: no page ever connected to it) instead of a new kernel, so requests that
+  never connect cost no more kernels, and a real patient arriving during or right after a
+  flood still gets a working page at once. A kernel belongs to the first websocket session
+  that connects to it (any other is refused), and the page's unload beacon only shuts a
+  kernel down once no page is connected to it, so a shared page can never show one patient
+  another's answers nor end another's session;
+* static assets (Voila's bundle, the lab extensions, the template's files) sent gzip-compressed
+  from memory and, when their URL is versioned, cacheable for a year; dynamic responses
+  compressed by tornado, websocket messages with permessage-deflate; extensions the page does
+  not use (``jupyterlab_pygments``) are not loaded;
 * our own Voila template (``cam_workbench/templates/voila/templates/cam_workbench``): page
   title and language from :class:`ServerTexts`, a ``<main>`` landmark, no CDN links, a friendly
   message instead of error output, and a plain-words notice when the session is lost;
@@ -16,10 +30,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import gzip
+import hashlib
 import html
+import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -32,24 +51,53 @@ from typing import Any, Final
 import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server._tz import utcnow
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.base.handlers import FileFindHandler
 from jupyter_server.services.kernels.kernelmanager import (
     AsyncMappingKernelManager,
     ServerKernelManager,
 )
-from traitlets import Bool, Dict, Integer, default
+from jupyter_server.utils import url_path_join
+from traitlets import Bool, Dict, Float, Integer, default
 from traitlets.config import Config
+from voila._version import __version__ as VOILA_VERSION
 from voila.app import Voila
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.utils import ENV_VARIABLE
 
 TEMPLATE_NAME: Final = "cam_workbench"
 """Name of our Voila template (it extends Voila's ``lab`` template)."""
+
+WORKSHOP_TEMPLATE: Final = "cam_workshop"
+"""Our slides template for ``serve --workshop`` (Voila's ``reveal``, offline, large fonts)."""
+
+REVEAL_SETTINGS: Final = {
+    "transition": "none",
+    "scroll": False,
+    "width": 1280,
+    "height": 800,
+    "number": "c/t",
+}
+"""reveal.js settings of the workshop slides (Voila passes them to the ``reveal`` template)."""
 
 TEMPLATE_ROOT: Final = Path(__file__).resolve().parent / "templates"
 """A Jupyter data directory holding ``voila/templates/cam_workbench``; added to JUPYTER_PATH."""
 
 RETRY_AFTER_S: Final = 60
 """``Retry-After`` header of the busy page, in seconds."""
+
+UNUSED_EXTENSIONS: Final = ("jupyterlab_pygments",)
+"""Lab extensions installed with Voila that the page does not need (code highlighting: the
+page shows no code). Not loading them saves requests before the first question."""
+
+IMMUTABLE: Final = "public, max-age=31536000, immutable"
+"""``Cache-Control`` of static files whose URL changes when their content does."""
+
+SHUTDOWN_GRACE_S: Final = 10.0
+"""After an unload beacon, how long to wait for the connected page(s) to leave."""
 
 _QUERY_OVERRIDES: Final = frozenset({"template", "theme"})
 _TORNADO_LOGGERS: Final = ("tornado.access", "tornado.application", "tornado.general")
@@ -90,16 +138,28 @@ class ServeOptions:
     """Address to bind; only this machine by default (put a reverse proxy in front)."""
     port: int = 8866
     """Port to bind; the server fails if it is taken (no silent fallback to another port)."""
-    max_kernels: int = 40
-    """Most live kernels, preheated ones included (each takes ~100 MB)."""
+    max_kernels: int = 60
+    """Most live kernels, preheated ones included (each ~50 MB unique, ~70 MB resident)."""
     pool_size: int = 2
-    """Preheated kernels kept ready (0 disables preheating)."""
+    """Preheated kernels kept ready (0 disables preheating). Two absorb a burst of visits; a
+    kernel start takes about a second of one core, so more would not refill faster."""
+    max_unconnected: int = 8
+    """Most handed-out kernels whose page has not connected yet; past it, visits share the
+    page that has waited longest (see the module docstring), so a flood costs no kernels."""
     idle_timeout_s: int = 600
-    """Shut down a kernel whose page connected once but has had no activity for this long."""
+    """Shut down a kernel whose page is connected but has had no activity for this long."""
     unconnected_timeout_s: int = 60
     """Shut down a handed-out kernel whose page never connected after this long."""
+    disconnected_timeout_s: int = 60
+    """Shut down a kernel this long after its page went away (closed tab without the unload
+    beacon, a phone that dropped the connection); a page that comes back sooner keeps it."""
+    refill_delay_s: float = 3.0
+    """Wait this long after a visit takes a preheated kernel before starting its replacement
+    (the start takes a core for about a second; the visit's page is loading meanwhile)."""
     env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment variables for the kernels (e.g. ``CAM_WORKBENCH_CONTENT``)."""
+    template: str = TEMPLATE_NAME
+    """Voila template: the patient page, or :data:`WORKSHOP_TEMPLATE` for the slides."""
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -111,14 +171,31 @@ class ServeOptions:
             raise ValueError(
                 f"max_kernels ({self.max_kernels}) must be more than pool_size ({self.pool_size})"
             )
-        if self.idle_timeout_s <= 0 or self.unconnected_timeout_s <= 0:
-            raise ValueError("idle_timeout_s and unconnected_timeout_s must be positive")
+        if min(self.idle_timeout_s, self.unconnected_timeout_s, self.disconnected_timeout_s) <= 0:
+            raise ValueError(
+                "idle_timeout_s, unconnected_timeout_s and disconnected_timeout_s must be positive"
+            )
+        if self.max_unconnected < 1:
+            raise ValueError(f"max_unconnected must be 1 or more, not {self.max_unconnected}")
+        if self.refill_delay_s < 0:
+            raise ValueError(f"refill_delay_s must be 0 or more, not {self.refill_delay_s}")
 
 
 def cull_interval_s(options: ServeOptions) -> int:
     """How often the culler runs: a quarter of the shortest timeout, between 1 and 30 s."""
-    shortest = min(options.idle_timeout_s, options.unconnected_timeout_s)
+    shortest = min(
+        options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
+    )
     return max(1, min(30, shortest // 4))
+
+
+def workshop_options() -> dict[str, Any]:
+    """:class:`ServeOptions` settings for the educators' slides (``serve --workshop``).
+
+    The slides template, and a long idle timeout: a presenter may talk for an hour without
+    touching the page, and must not find the session gone.
+    """
+    return {"template": WORKSHOP_TEMPLATE, "idle_timeout_s": 4 * 3600, "pool_size": 1}
 
 
 def voila_config(options: ServeOptions) -> Config:
@@ -135,13 +212,16 @@ def voila_config(options: ServeOptions) -> Config:
     c.Voila.log_level = logging.INFO  # DEBUG would log kernel message types and more
     c.CamVoila.texts = texts
     # The page: our template, sources stripped, no tracebacks, no override from the URL.
-    c.VoilaConfiguration.template = TEMPLATE_NAME
+    c.VoilaConfiguration.template = options.template
     c.VoilaConfiguration.theme = "light"
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.allow_template_override = "NO"
     c.VoilaConfiguration.allow_theme_override = "NO"
-    c.VoilaConfiguration.resources = {"cam_workbench": texts}
+    c.VoilaConfiguration.resources = {"cam_workbench": texts, "reveal": dict(REVEAL_SETTINGS)}
+    # A lighter page: no unused extensions; Voila's bundle from a versioned, cacheable URL.
+    c.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
+    c.VoilaConfiguration.page_config_hook = versioned_static_page_config
     c.VoilaExecutor.show_tracebacks = False
     c.VoilaExecutor.cell_error_instruction = options.texts.error_message
     # Kernels: preheated pool, our capped manager, culling.
@@ -152,9 +232,12 @@ def voila_config(options: ServeOptions) -> Config:
     c.CappedKernelManager.max_kernels = options.max_kernels
     c.CappedKernelManager.idle_timeout = options.idle_timeout_s
     c.CappedKernelManager.unconnected_timeout = options.unconnected_timeout_s
+    c.CappedKernelManager.disconnected_timeout = options.disconnected_timeout_s
+    c.CappedKernelManager.max_unconnected = options.max_unconnected
     c.CappedKernelManager.discard_kernel_output = True
+    c.VoilaKernelManager.fill_delay = options.refill_delay_s
     c.MappingKernelManager.cull_idle_timeout = min(
-        options.idle_timeout_s, options.unconnected_timeout_s
+        options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
     )
     c.MappingKernelManager.cull_interval = cull_interval_s(options)
     c.MappingKernelManager.cull_connected = True
@@ -166,6 +249,20 @@ def voila_config(options: ServeOptions) -> Config:
     # server drops it, the page shows texts.session_lost, and a reload gives a new session.
     c.KernelRestarter.restart_limit = 0
     return c
+
+
+def versioned_static_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Voila ``page_config_hook``: load Voila's bundle from a URL that names its version.
+
+    The bundle's chunks (``/voila/static/<n>.voila.js``) have no version in their names; under
+    ``/voila/static/_/<version>/`` they can be cached for a year (:class:`CamStaticHandler`),
+    and a Voila upgrade changes the URL. Webpack loads every chunk from this base URL.
+    """
+    version = kwargs.get("settings", {}).get("cam_static_version")
+    if version:
+        base_url = kwargs.get("base_url") or "/"
+        page_config["fullStaticUrl"] = url_path_join(base_url, "voila/static/_", version)
+    return page_config
 
 
 def kernel_environment(options: ServeOptions) -> dict[str, str]:

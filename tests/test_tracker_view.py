@@ -190,10 +190,14 @@ def test_the_guide_has_a_track_your_sessions_part(content, tracker):
     assert isinstance(panel, TrackerPanel)
     assert "cam-current" in dashboard.guide.nav.children[-1]._dom_classes
     assert dashboard.guide.section.value == ""
+    steps = (dashboard.guide.previous_button, dashboard.guide.next_button)
+    assert [b.layout.display for b in steps] == ["none", "none"]
     type_scores(panel, "8", "7", "5", "4")
     dashboard.guide.section_buttons[1].click()  # another section closes the tracker
     holder = panel_holder(dashboard)
     assert holder.layout.display == "none"
+    assert [b.layout.display for b in steps] == [None, None]
+    assert [b.layout.visibility for b in steps] == ["visible", "visible"]
     assert "cam-current" not in dashboard.guide.nav.children[-1]._dom_classes
     assert open_tracker(dashboard, tracker) is panel  # built once; the scores are still there
     assert "50% lower" in panel.message

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Callable
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -124,7 +125,8 @@ class GuideScreen(w.VBox):
         self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
         self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
         self.current = 0
-        nav = w.Box(self.section_buttons).add_class("cam-nav")
+        self.nav = nav = w.Box(self.section_buttons).add_class("cam-nav")
+        self._parts: list[w.Box] = []  # entries added by add_part (e.g. the session tracker)
         steps = w.HBox([self.previous_button, self.next_button])
         super().__init__([self.top, header, contents, nav, self.section, steps])
         self.show_section(0)
@@ -151,6 +153,47 @@ class GuideScreen(w.VBox):
     def show_top(self, html: str) -> None:
         """Show a message above the guide (e.g. the outcome or the cleared message)."""
         self.top.value = html
+
+    def add_part(self, label: str, build: Callable[[], w.Widget]) -> w.Button:
+        """Add an entry to the list of sections that shows ``build()`` in the section's place.
+
+        The widget is built the first time the entry is opened (its imports stay off the
+        path to the first question) and kept until :meth:`forget_parts`. Showing a section
+        closes it again.
+        """
+        button = w.Button(description=label)
+        holder = w.VBox([]).add_class("cam-part")
+        holder.layout.display = "none"
+
+        def open_part(_b: object = None) -> None:
+            if not holder.children:
+                holder.children = (build(),)
+            self.section.value = ""  # show_section sets it again, which closes the part
+            for other in self.nav.children:
+                other.remove_class("cam-current")
+            button.add_class("cam-current")
+            holder.layout.display = None
+            for step in (self.previous_button, self.next_button):
+                step.layout.display = "none"  # no Back/Next from here: no empty gap either
+
+        def close_part(change: dict[str, object]) -> None:
+            if change["new"]:
+                holder.layout.display = "none"
+                button.remove_class("cam-current")
+                self.previous_button.layout.display = self.next_button.layout.display = None
+
+        button.on_click(open_part)
+        self.section.observe(close_part, "value")
+        self._parts.append(holder)
+        self.nav.children = (*self.nav.children, button)
+        at = self.children.index(self.section) + 1
+        self.children = (*self.children[:at], holder, *self.children[at:])
+        return button
+
+    def forget_parts(self) -> None:
+        """Drop the widgets built by :meth:`add_part` (on "Start again"); rebuilt on opening."""
+        for holder in self._parts:
+            holder.children = ()
 
 
 def _data_link(payload: str, mime: str, filename: str, label: str) -> str:
@@ -244,6 +287,7 @@ class PatientDashboard(w.VBox):
         self.start_again_button = w.Button(description=shared.ui.start_again)
         self.downloads = w.HTML("")
         self.guide = GuideScreen(self._guide, shared)
+        self._add_tracker(language)
         self._outcome_screen = w.VBox([self.outcome, self.cleared_button])
         self._screen = w.VBox([]).add_class("cam-screen")
         self.language_buttons = {
@@ -358,6 +402,34 @@ class PatientDashboard(w.VBox):
         self.guide.show_top(f'<div class="cam-outcome">{top}</div>')
         self.guide.show_section(0)
         self._screen.children = [self.guide, self.downloads, self.start_again_button]
+
+    def _add_tracker(self, language: str) -> None:
+        """Add "Track your sessions" to the guide when the content has a tracker.
+
+        The panel (and its chart code) is imported and built when the patient opens it. Its
+        sessions carry over to another language and are forgotten on "Start again".
+        """
+        from cam_workbench.model import TrackerFile
+
+        found = self._content.of_kind(TrackerFile, language)
+        if not found:
+            return
+        tracker = found[0]
+
+        def build() -> w.Widget:
+            from cam_workbench.views.tracker import TrackerPanel
+
+            panel = TrackerPanel(tracker, getattr(self, "_tracker_log", None))
+            self._tracker_log = panel.session_log
+            return panel
+
+        def forget(state: FlowState) -> None:
+            if state == FlowState():  # "Start again": nothing of the patient's is kept
+                self._tracker_log = None
+                self.guide.forget_parts()
+
+        self.guide.add_part(tracker.heading, build)
+        self.flow.observe(forget)
 
 
 def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:
