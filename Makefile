@@ -22,6 +22,11 @@ serve: $(STAMP)
 chromium:
 	@scripts/ensure-chromium
 
+## Benchmark `cam-workbench serve` against plain Voila (about 12 min; ARGS="--quick" for ~5).
+## Writes benchmarks/results/latest.json and latest.md (see benchmarks/README.md).
+benchmark: $(STAMP) chromium
+	$(BIN)/python benchmarks/run.py $(ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -318,8 +318,32 @@ class CamServerKernelManager(ServerKernelManager):
         return str(getattr(self.parent, "traceback_replacement_message", ""))
 
 
+@dataclass
+class _Page:
+    """The rendered page of a handed-out kernel whose page has not connected yet."""
+
+    query: str
+    html: str
+
+
+_KERNEL_ID_IN_PAGE = re.compile(
+    r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
+)
+
+
+def kernel_id_of_page(page: str) -> str | None:
+    """The kernel id a rendered Voila page connects to (from its ``jupyter-config-data``)."""
+    match = _KERNEL_ID_IN_PAGE.search(page)
+    if not match:
+        return None
+    try:
+        return json.loads(match.group(1)).get("kernelId")
+    except ValueError:
+        return None
+
+
 class CappedKernelManager(AsyncMappingKernelManager):
-    """A kernel manager with a cap on live kernels and two culling timeouts.
+    """A kernel manager with a cap on live kernels, flood resistance and three culling timeouts.
 
     Voila wraps this class (``VoilaConfiguration.multi_kernel_manager_class``) into its
     preheating manager, so ``self._pools`` / ``self.fill_if_needed`` exist at run time when
@@ -328,15 +352,30 @@ class CappedKernelManager(AsyncMappingKernelManager):
     Counting: every admitted visit costs one kernel process eventually (it starts one, or takes
     a preheated one and the pool is refilled). A visit is admitted only if live kernels + the
     kernels the pool has yet to start (up to its full size) + visits admitted but not yet
-    holding a kernel + 1 <= ``max_kernels``.
+    holding a kernel + 1 <= ``max_kernels``, and if fewer than ``max_unconnected`` kernels
+    (visits admitted included) wait for their page to connect. Otherwise the visit is given the
+    page of the kernel that has waited longest (:meth:`recycle`), or the busy page.
+
+    Ownership: the first websocket session to connect to a kernel owns it (:meth:`claim`).
     """
 
-    max_kernels = Integer(40, config=True, help="Most live kernels, pool included.")
+    max_kernels = Integer(60, config=True, help="Most live kernels, pool included.")
+    max_unconnected = Integer(
+        8, config=True, help="Most handed-out kernels whose page has not connected yet."
+    )
     idle_timeout = Integer(
-        600, config=True, help="Seconds of inactivity before a connected-once kernel is culled."
+        600, config=True, help="Seconds of inactivity before a connected kernel is culled."
     )
     unconnected_timeout = Integer(
         60, config=True, help="Seconds before a handed-out kernel whose page never connected."
+    )
+    disconnected_timeout = Integer(
+        60, config=True, help="Seconds after its last page left before a kernel is culled."
+    )
+    shutdown_grace = Float(
+        SHUTDOWN_GRACE_S,
+        config=True,
+        help="After an unload beacon, seconds to wait for the connected page(s) to leave.",
     )
     discard_kernel_output = Bool(
         True,
@@ -356,6 +395,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._reserved = 0
         self._ever_connected: set[str] = set()
         self._handed_out_at: dict[str, datetime] = {}
+        self._disconnected_at: dict[str, datetime] = {}
+        self._owners: dict[str, str] = {}
+        self._pages: dict[str, _Page] = {}
+        self._shutdown_requested: dict[str, float] = {}
         super().__init__(**kwargs)
 
     # -- counting and the cap -------------------------------------------------------------
@@ -397,13 +440,74 @@ class CappedKernelManager(AsyncMappingKernelManager):
             + self._reserved
         )
 
+    def unconnected_kernels(self) -> list[str]:
+        """Handed-out kernels whose page never connected, the longest waiting first."""
+        waiting = [
+            kernel_id
+            for kernel_id in self._handed_out_at
+            if kernel_id in self._kernels and kernel_id not in self._ever_connected
+        ]
+        return sorted(waiting, key=lambda kernel_id: self._handed_out_at[kernel_id])
+
     def try_reserve(self) -> _Reservation | None:
-        """Admit one visit if the cap allows it; ``None`` means "busy"."""
+        """Admit one visit if the cap allows it; ``None``: recycle a page, or "busy"."""
         self.prune_pool()
+        self.note_handed_out()
         if self.projected_kernel_count() + 1 > self.max_kernels:
+            return None
+        if len(self.unconnected_kernels()) + self._reserved + 1 > self.max_unconnected:
             return None
         self._reserved += 1
         return _Reservation(self)
+
+    # -- pages that never connected, and who owns a kernel -------------------------------
+
+    def keep_page(self, page: str, query: str) -> None:
+        """Remember a page just handed out, for :meth:`recycle`, until its kernel connects."""
+        kernel_id = kernel_id_of_page(page)
+        if kernel_id and kernel_id in self._kernels and kernel_id not in self._ever_connected:
+            self._pages[kernel_id] = _Page(query, page)
+
+    def recycle(self, query: str) -> str | None:
+        """The page of the kernel that has waited longest for its page, for a new visit.
+
+        Only a kernel that no page ever connected to (so nobody has used it) and whose page was
+        made for the same query string. Its wait starts again. ``None`` if there is none.
+        """
+        self.note_handed_out()
+        for kernel_id in self.unconnected_kernels():
+            page = self._pages.get(kernel_id)
+            if page is not None and page.query == query:
+                self._handed_out_at[kernel_id] = utcnow()
+                return page.html
+        return None
+
+    def claim(self, kernel_id: str, session_id: str) -> bool:
+        """May this websocket session connect? The first session to connect owns the kernel."""
+        if kernel_id not in self._kernels:
+            return True  # unknown kernel: the websocket handler answers 404
+        if not session_id:
+            return False
+        owner = self._owners.setdefault(kernel_id, session_id)
+        return owner == session_id
+
+    def connection_count(self, kernel_id: str) -> int:
+        """Websocket connections open to a kernel now."""
+        return int(self._kernel_connections.get(kernel_id, 0))
+
+    async def request_shutdown(self, kernel_id: str) -> None:
+        """The page's unload beacon: shut the kernel down once no page is connected to it.
+
+        With a page connected, wait up to ``shutdown_grace`` seconds for it to leave (the
+        beacon usually arrives just before the closing tab's websocket closes); if it stays,
+        the beacon came from another tab that was given the same page, and is ignored.
+        """
+        if kernel_id not in self._kernels:
+            return
+        if self.connection_count(kernel_id) == 0:
+            await ensure_async(self.shutdown_kernel(kernel_id))
+        else:
+            self._shutdown_requested[kernel_id] = time.monotonic()
 
     async def start_kernel(  # type: ignore[override]
         self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any
@@ -464,15 +568,45 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 self._handed_out_at.pop(kernel_id, None)
             else:
                 self._handed_out_at.setdefault(kernel_id, now)
-        for kernel_id in set(self._handed_out_at) - set(self._kernels):
-            del self._handed_out_at[kernel_id]
-        self._ever_connected &= set(self._kernels)
+        gone = (
+            set(self._handed_out_at) | set(self._owners) | set(self._pages) | self._ever_connected
+        ) - set(self._kernels)
+        for kernel_id in gone:
+            self._forget(kernel_id)
 
     def notify_connect(self, kernel_id: str) -> None:
-        """Remember that a page connected to this kernel."""
+        """Remember that a page connected to this kernel; its page is no longer shared."""
         super().notify_connect(kernel_id)
         if kernel_id in self._kernels:
             self._ever_connected.add(kernel_id)
+            self._pages.pop(kernel_id, None)
+            self._disconnected_at.pop(kernel_id, None)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        """Note when the last page left; honour a pending unload beacon."""
+        super().notify_disconnect(kernel_id)
+        if kernel_id not in self._kernels or self.connection_count(kernel_id) > 0:
+            return
+        self._disconnected_at[kernel_id] = utcnow()
+        requested = self._shutdown_requested.pop(kernel_id, None)
+        if requested is not None and time.monotonic() - requested <= self.shutdown_grace:
+            asyncio.ensure_future(ensure_async(self.shutdown_kernel(kernel_id)))
+
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+        """Shut a kernel down and forget what we kept about it."""
+        self._forget(kernel_id)
+        await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    def _forget(self, kernel_id: str) -> None:
+        for table in (
+            self._handed_out_at,
+            self._disconnected_at,
+            self._owners,
+            self._pages,
+            self._shutdown_requested,
+        ):
+            table.pop(kernel_id, None)
+        self._ever_connected.discard(kernel_id)
 
     async def cull_kernels(self) -> None:
         """One culling pass: repair the pool, note hand-outs, then check every kernel."""
@@ -481,10 +615,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
         await super().cull_kernels()
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
-        """Cull a page-never-connected kernel after ``unconnected_timeout``, others later.
+        """Cull a kernel whose page never connected, left, or went idle (three timeouts).
 
-        Connected kernels are culled too (an abandoned open tab must not hold a kernel
-        forever); the page then shows its "session lost" notice. Busy kernels are spared.
+        Never connected: ``unconnected_timeout`` after it was handed out. Its page left (no
+        websocket open): ``disconnected_timeout`` after the last one closed (or the last
+        activity, if later). Connected: ``idle_timeout`` without activity (an abandoned open
+        tab must not hold a kernel forever; the page then shows its "session lost" notice).
+        Busy kernels are spared.
         """
         kernel = self._kernels.get(kernel_id)
         if kernel is None or kernel_id in self._starting:
@@ -496,22 +633,22 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if last_activity is None:
             return
         since = max(last_activity, self._handed_out_at.get(kernel_id, last_activity))
+        if kernel_id not in self._ever_connected:
+            limit, reason = self.unconnected_timeout, "page never connected"
+        elif self.connection_count(kernel_id) == 0:
+            limit, reason = self.disconnected_timeout, "page gone"
+            since = max(since, self._disconnected_at.get(kernel_id, since))
+        else:
+            limit, reason = self.idle_timeout, "idle"
         idle_s = (utcnow() - since).total_seconds()
-        connected = kernel_id in self._ever_connected
-        limit = self.idle_timeout if connected else self.unconnected_timeout
         if idle_s <= limit or (kernel.execution_state == "busy" and not self.cull_busy):
             return
-        self.log.info(
-            "Culling kernel %s: %s for %d s.",
-            kernel_id,
-            "idle" if connected else "page never connected",
-            idle_s,
-        )
+        self.log.info("Culling kernel %s: %s for %d s.", kernel_id, reason, idle_s)
         await ensure_async(self.shutdown_kernel(kernel_id))
 
 
 class PatientPageHandler(TornadoVoilaHandler):
-    """Voila's page handler, with the kernel cap, a busy page and friendly error pages."""
+    """Voila's page handler: kernel cap, shared pages, busy page, friendly error pages."""
 
     @property
     def _texts(self) -> dict[str, str]:
@@ -539,30 +676,173 @@ class PatientPageHandler(TornadoVoilaHandler):
             await super().get(path=path)
             return
         manager: CappedKernelManager = self.kernel_manager
+        query = self.request.query
         reservation = manager.try_reserve()
-        if reservation is None:
-            texts = self._texts
-            self._plain(
-                503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
-            )
-            return
         # Set the _xsrf cookie: the page's "shut my kernel down" beacon on unload reads it, and
         # Voila never sets it (voila-dashboards/voila#1458), so closed tabs kept their kernels.
         _ = self.xsrf_token
+        if reservation is None:
+            page = manager.recycle(query)
+            if page is None:
+                texts = self._texts
+                self._plain(
+                    503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
+                )
+                return
+            self.set_header("Content-Type", "text/html")
+            self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+            self.finish(page)
+            return
+        snippets: list[str] = []
         try:
             async for snippet in self.get_generator(path=path):
                 # The first snippet is only produced once the kernel is started or taken.
                 reservation.release()
+                snippets.append(snippet)
                 self.write(snippet)
                 self.flush()
         finally:
             reservation.release()
             manager.note_handed_out()
+        manager.keep_page("".join(snippets), query)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Send a friendly page in the patient's language; never a traceback."""
         texts = self._texts
         self._plain(status_code, texts["error_title"], texts["error_message"])
+
+
+class PatientKernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    """The kernel websocket: only the session that connected first may connect again."""
+
+    async def pre_get(self) -> None:
+        """Refuse (403) a session other than the kernel's owner, before the upgrade."""
+        manager: CappedKernelManager = self.kernel_manager
+        if not manager.claim(self.kernel_id, self.get_argument("session_id", "")):
+            self.log.warning("Refused a second page's connection to kernel %s.", self.kernel_id)
+            raise tornado.web.HTTPError(403)
+        await super().pre_get()
+
+
+class PatientShutdownHandler(VoilaShutdownKernelHandler):
+    """The page's unload beacon: shut the kernel down once no page is connected to it."""
+
+    @tornado.web.authenticated
+    async def post(self, kernel_id: str) -> None:
+        """Shut down now, or when the connected page leaves (see ``request_shutdown``)."""
+        manager: CappedKernelManager = self.kernel_manager
+        await manager.request_shutdown(kernel_id)
+        self.set_status(204)
+        self.finish()
+
+
+_COMPRESSIBLE: Final = frozenset(
+    {".js", ".css", ".json", ".svg", ".html", ".map", ".txt", ".ttf", ".eot"}
+)
+_HASHED_NAME: Final = re.compile(r"[.-][0-9a-f]{12,}\.[a-z0-9]+$")
+_GZIP_CACHE_LIMIT: Final = 64 * 2**20
+_gzip_cache: dict[str, tuple[float, int, bytes | None]] = {}
+
+
+def gzipped(path: str) -> bytes | None:
+    """The gzip-compressed content of a static file, compressed once and kept in memory.
+
+    ``None`` when compression does not pay (already compressed formats, files under 1 KiB).
+    At most 64 MiB of compressed files are kept; past that, files are compressed per request.
+    """
+    if Path(path).suffix.lower() not in _COMPRESSIBLE:
+        return None
+    stat = os.stat(path)
+    if stat.st_size < 1024:
+        return None
+    cached = _gzip_cache.get(path)
+    if cached and cached[0] == stat.st_mtime and cached[1] == stat.st_size:
+        return cached[2]
+    body = gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
+    if sum(len(b or b"") for _, _, b in _gzip_cache.values()) + len(body) <= _GZIP_CACHE_LIMIT:
+        _gzip_cache[path] = (stat.st_mtime, stat.st_size, body)
+    return body
+
+
+class _CompressedCachedStatic(tornado.web.StaticFileHandler):
+    """Static files sent gzip-compressed (from memory), immutable when the URL is versioned."""
+
+    immutable = False
+    """Every URL this handler serves is versioned (set per route)."""
+
+    def initialize(self, *args: Any, immutable: bool = False, **kwargs: Any) -> None:
+        """Take our ``immutable`` route option; the rest goes to the parent handler."""
+        self.immutable = immutable
+        super().initialize(*args, **kwargs)
+
+    def is_versioned(self) -> bool:
+        """Whether the URL changes whenever the file's content does."""
+        return self.immutable or "v" in self.request.arguments
+
+    def set_headers(self) -> None:
+        """The parent's headers, then a year of caching for versioned URLs."""
+        super().set_headers()
+        self.set_header("Vary", "Accept-Encoding")
+        if self.is_versioned():
+            self.set_header("Cache-Control", IMMUTABLE)
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        """Send the gzip-compressed file when the client accepts it; else the parent's way."""
+        accepts = "gzip" in self.request.headers.get("Accept-Encoding", "")
+        if not accepts or "Range" in self.request.headers:
+            await super().get(path, include_body)
+            return
+        # The start of StaticFileHandler.get: the same path checks.
+        self.path = self.parse_url_path(path)
+        absolute_path = self.get_absolute_path(self.root, self.path)
+        self.absolute_path = self.validate_absolute_path(self.root, absolute_path)
+        if self.absolute_path is None:
+            return
+        body = gzipped(self.absolute_path)
+        if body is None:
+            await super().get(path, include_body)
+            return
+        self.modified = self.get_modified_time()
+        self.set_headers()
+        if self.should_return_304():
+            self.set_status(304)
+            return
+        self.set_header("Content-Encoding", "gzip")
+        self.set_header("Content-Length", str(len(body)))
+        if include_body:
+            self.write(body)
+
+
+class CamStaticHandler(_CompressedCachedStatic, MultiStaticFileHandler):
+    """Voila's bundle (``/voila/static/``; versioned under ``/voila/static/_/<version>/``)."""
+
+
+class CamTemplateStaticHandler(_CompressedCachedStatic, TemplateStaticFileHandler):
+    """The template's files (``/voila/templates/<name>/static/``, versioned with ``?v=``)."""
+
+
+class CamLabextensionsHandler(_CompressedCachedStatic, FileFindHandler):
+    """Lab extension files (``/voila/labextensions/``): content-hashed names or ``?v=``."""
+
+    def is_versioned(self) -> bool:
+        """Versioned by ``?v=`` or by a content hash in the file name."""
+        return super().is_versioned() or bool(_HASHED_NAME.search(self.request.path))
+
+    @allow_unauthenticated
+    async def get(self, path: str, include_body: bool = True) -> None:
+        """As for every static file (the page's assets need no login)."""
+        await super().get(path, include_body)
+
+
+def static_version(static_paths: list[str]) -> str:
+    """A short hash naming the installed Voila bundle (its version and its files)."""
+    digest = hashlib.sha256(VOILA_VERSION.encode())
+    for root in static_paths:
+        main = Path(root) / "voila.js"
+        if main.is_file():
+            stat = main.stat()
+            digest.update(f"{main}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
 
 
 class _PrivacyFilter(logging.Filter):
@@ -592,17 +872,36 @@ class CamVoila(Voila):
             logger.addFilter(privacy)
 
     def init_settings(self) -> dict[str, Any]:
-        """Voila's tornado settings, with our request log."""
+        """Voila's tornado settings, with our request log, compression and bundle version."""
         settings = super().init_settings()
         settings["log_function"] = self._log_request
+        settings["compress_response"] = True  # pages and API answers (static files: ours)
+        settings["websocket_compression_options"] = {}  # permessage-deflate when offered
+        settings["cam_static_version"] = static_version(self.static_paths)
         return settings
 
     def init_handlers(self) -> list[Any]:
-        """Voila's handlers, with the notebook page served by :class:`PatientPageHandler`."""
+        """Voila's handlers, with ours in place of some, and the bundle under a versioned URL.
+
+        Ours: the page, the kernel websocket, the unload beacon and the static files.
+        """
+        ours = {
+            TornadoVoilaHandler: PatientPageHandler,
+            VoilaKernelWebsocketHandler: PatientKernelWebsocketHandler,
+            VoilaShutdownKernelHandler: PatientShutdownHandler,
+            MultiStaticFileHandler: CamStaticHandler,
+            TemplateStaticFileHandler: CamTemplateStaticHandler,
+            FileFindHandler: CamLabextensionsHandler,
+        }
+        version = static_version(self.static_paths)
         handlers = []
         for spec in super().init_handlers():
-            if len(spec) > 1 and spec[1] is TornadoVoilaHandler:
-                spec = (spec[0], PatientPageHandler, *spec[2:])
+            if len(spec) > 1 and spec[1] in ours:
+                spec = (spec[0], ours[spec[1]], *spec[2:])
+            if len(spec) > 1 and spec[1] is CamStaticHandler:
+                versioned = url_path_join(self.server_url, rf"/voila/static/_/{version}/(.*)")
+                options = {**(spec[2] if len(spec) > 2 else {}), "immutable": True}
+                handlers.append((versioned, CamStaticHandler, options))
             handlers.append(spec)
         return handlers
 

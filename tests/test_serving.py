@@ -10,6 +10,8 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import datetime
+import gzip
 import json
 import logging
 import os
@@ -21,6 +23,7 @@ import sys
 import textwrap
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,8 +34,10 @@ import nbformat
 import pytest
 
 from cam_workbench.serving import (
+    IMMUTABLE,
     TEMPLATE_NAME,
     TEMPLATE_ROOT,
+    UNUSED_EXTENSIONS,
     CamServerKernelManager,
     CamVoila,
     CappedKernelManager,
@@ -40,7 +45,9 @@ from cam_workbench.serving import (
     ServerTexts,
     cull_interval_s,
     kernel_environment,
+    kernel_id_of_page,
     plain_page,
+    versioned_static_page_config,
     voila_config,
 )
 
@@ -104,6 +111,12 @@ def test_defaults_bind_localhost_and_stay_within_the_machine(tmp_path):
     assert 2 < opts.max_kernels <= 60  # ~100 MB each: well under 24 GiB
     assert 1 <= opts.pool_size <= 4  # 2 cores
     assert opts.unconnected_timeout_s < opts.idle_timeout_s
+    assert opts.disconnected_timeout_s < opts.idle_timeout_s
+    # A closed tab's kernel goes within 2 minutes (timeout + one cull interval).
+    assert opts.disconnected_timeout_s + cull_interval_s(opts) <= 120
+    assert opts.unconnected_timeout_s + cull_interval_s(opts) <= 120
+    assert 1 <= opts.max_unconnected < opts.max_kernels - opts.pool_size
+    assert opts.refill_delay_s > 0
 
 
 def test_config_has_the_production_settings(tmp_path):
@@ -130,7 +143,12 @@ def test_config_has_the_production_settings(tmp_path):
     assert c.CappedKernelManager.max_kernels == opts.max_kernels
     assert c.CappedKernelManager.unconnected_timeout == opts.unconnected_timeout_s
     assert c.CappedKernelManager.idle_timeout == opts.idle_timeout_s
+    assert c.CappedKernelManager.disconnected_timeout == opts.disconnected_timeout_s
+    assert c.CappedKernelManager.max_unconnected == opts.max_unconnected
+    assert c.VoilaKernelManager.fill_delay == opts.refill_delay_s
     assert c.KernelRestarter.restart_limit == 0
+    assert set(UNUSED_EXTENSIONS) <= set(vc.extension_denylist)
+    assert vc.page_config_hook is versioned_static_page_config
     env = kernel_environment(opts)
     assert env["CAM_WORKBENCH_CONTENT"] == "/somewhere"
     assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(TEMPLATE_ROOT)
@@ -150,6 +168,9 @@ def test_host_can_be_changed_and_pool_can_be_off(tmp_path):
         {"pool_size": -1},
         {"port": 0},
         {"unconnected_timeout_s": 0},
+        {"disconnected_timeout_s": 0},
+        {"max_unconnected": 0},
+        {"refill_delay_s": -1},
     ],
 )
 def test_impossible_options_are_refused(tmp_path, bad):
@@ -189,6 +210,52 @@ def test_cap_counts_admitted_visits_until_they_hold_a_kernel():
     claims[0].release()  # idempotent
     assert manager.projected_kernel_count() == 2
     assert manager.try_reserve() is not None
+
+
+def fake_kernels(manager: CappedKernelManager, *kernel_ids: str) -> None:
+    """Pretend these kernels run (the bookkeeping only looks at the ids)."""
+    for kernel_id in kernel_ids:
+        manager._kernels[kernel_id] = object()
+
+
+def page_for(kernel_id: str) -> str:
+    config = json.dumps({"baseUrl": "/", "kernelId": kernel_id})
+    return f'<html><script id="jupyter-config-data" type="application/json">{config}</script>'
+
+
+def test_past_max_unconnected_visits_share_the_page_that_waited_longest():
+    manager = CappedKernelManager(max_kernels=10, max_unconnected=2, log=logging.getLogger("t"))
+    fake_kernels(manager, "k1", "k2")
+    manager.note_handed_out()
+    manager._handed_out_at["k1"] -= datetime.timedelta(seconds=5)  # k1 waited longer
+    for kernel_id in ("k1", "k2"):
+        manager.keep_page(page_for(kernel_id), "")
+    assert manager.try_reserve() is None  # two pages wait to connect: no third kernel
+    assert kernel_id_of_page(manager.recycle("")) == "k1"
+    assert kernel_id_of_page(manager.recycle("")) == "k2"  # k1's wait started again
+    assert manager.recycle("lang=es") is None  # a page is only shared for the same query
+    manager.notify_connect("k1")  # k1's page connected: it is someone's now
+    assert {kernel_id_of_page(manager.recycle("")) for _ in range(3)} == {"k2"}
+    assert manager.try_reserve() is not None  # one page waits: room for a new kernel
+
+
+def test_first_websocket_session_owns_the_kernel():
+    manager = CappedKernelManager(log=logging.getLogger("t"))
+    fake_kernels(manager, "k1")
+    assert manager.claim("k1", "session-a")
+    assert manager.claim("k1", "session-a")  # the same page reconnecting
+    assert not manager.claim("k1", "session-b")
+    assert not manager.claim("k1", "")
+    assert manager.claim("unknown", "session-b")  # not ours to refuse: the handler 404s
+
+
+def test_versioned_static_url_in_the_page_config():
+    config = versioned_static_page_config(
+        {"fullStaticUrl": "/base/voila/static"},
+        base_url="/base/",
+        settings={"cam_static_version": "abc123"},
+    )
+    assert config["fullStaticUrl"] == "/base/voila/static/_/abc123"
 
 
 def test_runtime_errors_reach_the_page_without_traceback():
@@ -258,6 +325,15 @@ class Server:
             time.sleep(0.2)
         raise AssertionError(f"{len(self.kernels())} kernels, expected {count}:\n{self.log()}")
 
+    def wait_gone(self, kernel_id: str, timeout: float) -> float:
+        """Wait until this kernel no longer runs; return the wait."""
+        start = time.monotonic()
+        while any(kid == kernel_id for _, kid in self.kernels()):
+            if time.monotonic() - start > timeout:
+                raise AssertionError(f"kernel {kernel_id} still runs:\n{self.log()}")
+            time.sleep(0.2)
+        return time.monotonic() - start
+
     def wait_until_idle(self) -> None:
         """Wait until only the preheated pool runs, and stays so past a pool refill."""
         self.wait_for_kernels(self.options.pool_size, timeout=40, steady=2.0)
@@ -276,6 +352,26 @@ def get(url: str) -> tuple[int, Message, str]:
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
+
+
+def get_bytes(url: str, **headers: str) -> tuple[Message, bytes]:
+    request = urllib.request.Request(
+        url, headers={k.replace("_", "-"): v for k, v in headers.items()}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.headers, response.read()
+
+
+def xsrf_cookie(headers: Message) -> str:
+    for cookie in headers.get_all("Set-Cookie") or []:
+        if cookie.startswith("_xsrf="):
+            return cookie.split(";", 1)[0][len("_xsrf=") :]
+    raise AssertionError("no _xsrf cookie")
+
+
+def channels_url(server: Server, kernel_id: str, session_id: str) -> str:
+    base = server.url.replace("http://", "ws://", 1)
+    return f"{base}api/kernels/{kernel_id}/channels?session_id={session_id}"
 
 
 SERVER_SCRIPT = """
@@ -299,8 +395,11 @@ def server(tmp_path_factory) -> Iterator[Server]:
         port=free_port(),
         max_kernels=4,
         pool_size=1,
+        max_unconnected=2,
         unconnected_timeout_s=8,
+        disconnected_timeout_s=6,
         idle_timeout_s=30,
+        refill_delay_s=0.5,
         env={"CAM_WORKBENCH_CONTENT": "/content/for/kernels"},
     )
     spec = {
@@ -363,32 +462,115 @@ def test_page_has_our_title_language_landmark_and_no_code(server):
 
 
 @pytest.mark.e2e
-def test_flood_is_capped_with_a_busy_page_then_never_connected_kernels_are_culled(server):
-    cap = server.options.max_kernels
+def test_flood_costs_no_more_kernels_busy_page_then_never_connected_kernels_are_culled(server):
+    waiting = server.options.max_unconnected
     server.wait_until_idle()
+    # The first visits get kernels of their own, up to max_unconnected pages waiting to connect.
+    first = [get(server.url) for _ in range(waiting)]
+    assert [status for status, _, _ in first] == [200] * waiting
+    own = {kernel_id_of_page(body) for _, _, body in first}
+    assert len(own) == waiting
+    # Past that, visits that never connect share those (untouched) pages: no more kernels.
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(get, [server.url] * 12))
-    statuses = [status for status, _, _ in results]
-    assert set(statuses) <= {200, 503}, statuses
-    # Every visit costs a kernel; the pool keeps one of the cap.
-    assert statuses.count(200) == cap - server.options.pool_size, statuses
-    busy = next((headers, body) for status, headers, body in results if status == 503)
-    assert busy[0]["Retry-After"] == "60"
-    assert f"<title>{TEXTS.busy_title}</title>" in busy[1]
-    assert TEXTS.busy_message in busy[1]
-    assert "Traceback" not in busy[1]
-    # Still at the cap: one more visit is turned away without starting a kernel.
-    assert get(server.url)[0] == 503
+    assert [status for status, _, _ in results] == [200] * 12
+    assert {kernel_id_of_page(body) for _, _, body in results} <= own
+    # A visit that cannot share a page (another query string) gets the busy page, no kernel.
+    status, headers, body = get(server.url + "?lang=xx")
+    assert status == 503
+    assert headers["Retry-After"] == "60"
+    assert f"<title>{TEXTS.busy_title}</title>" in body
+    assert TEXTS.busy_message in body
+    assert "Traceback" not in body
     counts = []
     for _ in range(4):
         counts.append(len(server.kernels()))
         time.sleep(0.25)
-    assert max(counts) <= cap, counts
+    assert max(counts) <= server.options.pool_size + waiting <= server.options.max_kernels
     # Nobody connected: the kernels go after unconnected_timeout_s (+ one cull interval).
     took = server.wait_for_kernels(server.options.pool_size, timeout=30)
     assert took <= server.options.unconnected_timeout_s + 12
     assert "page never connected" in server.log()
     assert get(server.url)[0] == 200
+
+
+@pytest.mark.e2e
+def test_static_assets_are_served_gzip_compressed_with_a_cache_control_header(server):
+    status, headers, page = get(server.url)
+    assert status == 200
+    config = json.loads(
+        re.search(r'id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)[1]
+    )
+    base = server.url.rstrip("/")
+    main = re.search(r'<script src="([^"]*/voila\.js)"', page)[1]
+    assert main.startswith(config["fullStaticUrl"]) and "/voila/static/_/" in main
+    style = re.search(r'src="([^"]*voila-style\.js\?v=[0-9a-f]+)"', page)[1]
+    extension = config["federated_extensions"][0]
+    remote = f"{config['fullLabextensionsUrl']}/{extension['name']}/{extension['load']}"
+    assert not any(e["name"] in UNUSED_EXTENSIONS for e in config["federated_extensions"])
+    for path in (main, style, remote):
+        zipped_headers, zipped = get_bytes(base + path, Accept_Encoding="gzip")
+        assert zipped_headers["Content-Encoding"] == "gzip", path
+        assert zipped_headers["Cache-Control"] == IMMUTABLE, path
+        assert "Accept-Encoding" in zipped_headers["Vary"]
+        plain_headers, plain = get_bytes(base + path)
+        assert "Content-Encoding" not in plain_headers
+        assert gzip.decompress(zipped) == plain and len(zipped) < len(plain)
+    # The page itself is compressed too, and never cached.
+    page_headers, _ = get_bytes(server.url, Accept_Encoding="gzip")
+    assert page_headers["Content-Encoding"] == "gzip"
+    assert "no-store" in page_headers["Cache-Control"]
+
+
+@pytest.mark.e2e
+def test_a_kernel_belongs_to_the_first_page_and_goes_soon_after_that_page_left(server):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    server.wait_until_idle()
+    status, _, page = get(server.url)
+    assert status == 200
+    kernel_id = kernel_id_of_page(page)
+    with connect(channels_url(server, kernel_id, "first-page")):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(channels_url(server, kernel_id, "another-page"))
+        assert refused.value.response.status_code == 403
+    with connect(channels_url(server, kernel_id, "first-page")):  # reconnecting is fine
+        pass
+    # The page left without the unload beacon: gone after disconnected_timeout_s.
+    took = server.wait_gone(kernel_id, timeout=30)
+    assert took >= server.options.disconnected_timeout_s - 1
+    assert "page gone" in server.log()
+
+
+@pytest.mark.e2e
+def test_unload_beacon_shuts_a_kernel_down_only_once_no_page_is_connected(server):
+    from websockets.sync.client import connect
+
+    server.wait_until_idle()
+    status, headers, page = get(server.url)
+    assert status == 200
+    kernel_id = kernel_id_of_page(page)
+    xsrf = xsrf_cookie(headers)
+
+    def beacon() -> int:
+        request = urllib.request.Request(
+            f"{server.url}voila/api/shutdown/{kernel_id}",
+            data=urllib.parse.urlencode({"_xsrf": xsrf}).encode(),
+            headers={"Cookie": f"_xsrf={xsrf}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+
+    with connect(channels_url(server, kernel_id, "the-page")):
+        # Another tab given the same page (or anyone) sends the beacon: the page stays.
+        assert beacon() == 204
+        time.sleep(1.5)
+        assert kernel_id in {kid for _, kid in server.kernels()}
+    # The page leaves soon after the beacon (its own beacon comes just before its websocket
+    # closes): the kernel goes now, not after disconnected_timeout_s.
+    server.wait_gone(kernel_id, timeout=server.options.disconnected_timeout_s - 1)
 
 
 @pytest.mark.e2e

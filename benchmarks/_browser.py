@@ -1,0 +1,276 @@
+"""Real Chromium: time to first question, kernel memory at that moment, wire bytes, clicks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from _procs import memory_kib
+from _servers import Server
+
+CHROMIUM = os.environ.get("CAM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's Chromium, or $CAM_CHROMIUM (as for the browser tests)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Records, in ms since navigation start (performance.now()), when the first red-flag checkbox
+# is usable: in the DOM, laid out with a size, visible, enabled. Voila renders a widget only
+# once its kernel is connected and its state fetched, so a rendered checkbox can be clicked.
+FIRST_QUESTION_JS = """
+(() => {
+  const LABEL = %s;
+  function usable() {
+    for (const input of document.querySelectorAll('input[type="checkbox"]')) {
+      const label = input.closest('label') || input.parentElement;
+      if (!label || !label.textContent.includes(LABEL) || input.disabled) continue;
+      const box = input.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      if (getComputedStyle(input).visibility === 'hidden') continue;
+      return true;
+    }
+    return false;
+  }
+  function check() {
+    if (window.__firstQuestion === undefined && usable()) {
+      window.__firstQuestion = performance.now();
+    }
+  }
+  new MutationObserver(check).observe(document, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['style', 'class']
+  });
+  document.addEventListener('readystatechange', check);
+})();
+"""
+
+NAV_TIMING_JS = """
+() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  return n ? {response_start: n.responseStart, response_end: n.responseEnd,
+              dom_content_loaded: n.domContentLoadedEventEnd, load: n.loadEventEnd} : {};
+}
+"""
+
+KERNEL_ID_JS = """
+() => {
+  const el = document.getElementById('jupyter-config-data');
+  return el ? JSON.parse(el.textContent).kernelId || null : null;
+}
+"""
+
+# Click a button, and time until a heading with the given text is in the DOM and laid out
+# (then one animation frame, so the browser has painted it).
+CLICK_TO_HEADING_JS = """
+async ([buttonText, headingText]) => {
+  const button = [...document.querySelectorAll('button')]
+    .find(b => b.textContent.trim() === buttonText && b.getClientRects().length);
+  if (!button) return -2;
+  const shown = () => [...document.querySelectorAll('h1, h2, h3')]
+    .some(h => h.textContent.trim() === headingText && h.getClientRects().length);
+  return await new Promise(resolve => {
+    const t0 = performance.now();
+    let done = false;
+    const finish = () => {
+      if (done || !shown()) return;
+      done = true;
+      observer.disconnect();
+      requestAnimationFrame(() => resolve(performance.now() - t0));
+    };
+    const observer = new MutationObserver(finish);
+    observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+    button.click();
+    setTimeout(() => { if (!done) { done = true; observer.disconnect(); resolve(-1); } }, 15000);
+  });
+}
+"""
+
+_STATIC_TYPES = {"Script", "Stylesheet", "Font", "Image"}
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@dataclass
+class WireLog:
+    """Network events of one page (Chrome DevTools Protocol), for bytes and headers."""
+
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ws_bytes: int = 0
+    ws_frames: int = 0
+
+    def attach(self, context: Any, page: Any) -> None:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.responseReceived", self._response)
+        cdp.on("Network.requestServedFromCache", self._memory_cache)
+        cdp.on("Network.dataReceived", self._data)
+        cdp.on("Network.loadingFinished", self._finished)
+        cdp.on("Network.webSocketFrameReceived", self._ws)
+        cdp.on("Network.webSocketFrameSent", self._ws)
+
+    def _entry(self, request_id: str) -> dict[str, Any]:
+        return self.requests.setdefault(
+            request_id, {"bytes": 0, "decoded": 0, "cached": False, "finished": False}
+        )
+
+    def _sent(self, event: dict[str, Any]) -> None:
+        if event["request"]["url"].startswith(("data:", "blob:")):
+            return
+        entry = self._entry(event["requestId"])
+        entry["url"] = event["request"]["url"]
+        entry["time"] = time.monotonic()
+
+    def _response(self, event: dict[str, Any]) -> None:
+        response = event["response"]
+        entry = self._entry(event["requestId"])
+        headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+        entry.update(
+            status=response.get("status"),
+            type=event.get("type"),
+            encoding=headers.get("content-encoding", ""),
+            cache_control=headers.get("cache-control", ""),
+        )
+        if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
+            entry["cached"] = True
+
+    def _memory_cache(self, event: dict[str, Any]) -> None:
+        self._entry(event["requestId"])["cached"] = True
+
+    def _data(self, event: dict[str, Any]) -> None:
+        self._entry(event["requestId"])["decoded"] += event.get("dataLength", 0)
+
+    def _finished(self, event: dict[str, Any]) -> None:
+        entry = self._entry(event["requestId"])
+        entry["bytes"] = event.get("encodedDataLength", 0)
+        entry["finished"] = True
+
+    def _ws(self, event: dict[str, Any]) -> None:
+        self.ws_frames += 1
+        self.ws_bytes += len(event.get("response", {}).get("payloadData", ""))
+
+    def last_request_time(self) -> float:
+        return max((e.get("time", 0.0) for e in self.requests.values()), default=0.0)
+
+    def summary(self) -> dict[str, Any]:
+        http = [e for e in self.requests.values() if "url" in e]
+        static = [e for e in http if e.get("type") in _STATIC_TYPES and e.get("status") == 200]
+        fetched = [e for e in static if not e["cached"]]
+        compressible = [e for e in fetched if e.get("type") in {"Script", "Stylesheet"}]
+        return {
+            "requests": len(http),
+            "from_cache": sum(1 for e in http if e["cached"]),
+            "not_modified_304": sum(1 for e in http if e.get("status") == 304),
+            "bytes": sum(e["bytes"] for e in http),
+            "decoded_bytes": sum(e["decoded"] for e in http),
+            "websocket_bytes": self.ws_bytes,
+            "static_fetched": len(fetched),
+            "static_js_css_compressed": sum(1 for e in compressible if e.get("encoding")),
+            "static_js_css": len(compressible),
+            "static_cacheable": sum(1 for e in static if _cacheable(e.get("cache_control", ""))),
+            "static_total": len(static),
+        }
+
+
+def _cacheable(cache_control: str) -> bool:
+    value = cache_control.lower()
+    if "no-store" in value or "no-cache" in value:
+        return False
+    match = re.search(r"max-age=(\d+)", value)
+    return bool(match and int(match.group(1)) >= 86400)
+
+
+def measure_load(context: Any, server: Server, timeout_s: float = 60.0) -> dict[str, Any]:
+    """Open the page in ``context``; time to first question, kernel memory, bytes.
+
+    The page is left open; the caller closes it (with the unload beacon, like a patient).
+    """
+    page = context.new_page()
+    page.add_init_script(FIRST_QUESTION_JS % json.dumps(server.texts.first_flag))
+    wire = WireLog()
+    wire.attach(context, page)
+    result: dict[str, Any] = {"server": server.name}
+    response = page.goto(server.url, wait_until="commit", timeout=timeout_s * 1000)
+    result["status"] = response.status if response else None
+    try:
+        page.wait_for_function(
+            "window.__firstQuestion !== undefined", timeout=timeout_s * 1000, polling=20
+        )
+    except Exception as error:  # recorded, the run goes on
+        result["error"] = f"no first question after {timeout_s:.0f} s: {type(error).__name__}"
+        result["page"] = page
+        return result
+    kernel_id = page.evaluate(KERNEL_ID_JS)
+    kernels = server.kernels()
+    pid = kernels.get(kernel_id or "")
+    if pid:
+        with contextlib.suppress(OSError):
+            result["kernel_memory_kib"] = memory_kib(pid)
+    result["ttfq_ms"] = page.evaluate("window.__firstQuestion")
+    result["kernel_id"] = kernel_id
+    # Let late requests finish (at most 5 s) before counting bytes.
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        pending = [e for e in wire.requests.values() if "url" in e and not e["finished"]]
+        if not pending and time.monotonic() - wire.last_request_time() > 0.5:
+            break
+        page.wait_for_timeout(100)
+    result["navigation"] = page.evaluate(NAV_TIMING_JS)
+    result["wire"] = wire.summary()
+    result["page"] = page
+    return result
+
+
+def close_page(page: Any, beacon: bool = True) -> None:
+    """Close a page; with ``beacon`` its unload handlers run (Voila's shutdown beacon)."""
+    with contextlib.suppress(Exception):  # a page that is already gone is fine
+        page.close(run_before_unload=beacon)
+
+
+def click_latencies(
+    page: Any, server: Server, count: int, pause_s: float = 0.3
+) -> tuple[list[float], int]:
+    """Check the first red flag, click Continue, time until the doctor advice shows; repeat.
+
+    Between measured clicks the page is put back to the question (start again, or on the
+    minimal notebook "none of these" → Continue, which shows another outcome).
+    """
+    texts = server.texts
+    flag = page.get_by_role("checkbox", name=texts.first_flag)
+    none = page.get_by_role("checkbox", name=texts.none_option)
+    times: list[float] = []
+    failures = 0
+    for _ in range(count):
+        flag.check(timeout=15_000)
+        elapsed = page.evaluate(CLICK_TO_HEADING_JS, [texts.continue_, texts.doctor_heading])
+        if elapsed < 0:
+            failures += 1
+        else:
+            times.append(float(elapsed))
+        page.wait_for_timeout(pause_s * 1000)
+        if texts.start_again:
+            page.get_by_role("button", name=texts.start_again).click(timeout=15_000)
+            flag.wait_for(state="visible", timeout=15_000)
+        else:
+            flag.uncheck(timeout=15_000)
+            none.check(timeout=15_000)
+            page.get_by_role("button", name=texts.continue_).click(timeout=15_000)
+            page.get_by_role("heading", name=texts.doctor_heading).wait_for(
+                state="detached", timeout=15_000
+            )
+            none.uncheck(timeout=15_000)
+        page.wait_for_timeout(pause_s * 1000)
+    return times, failures

@@ -1,0 +1,273 @@
+"""Patient sessions without a browser: a websocket client speaking the Jupyter widget protocol.
+
+Each session does what the page's JavaScript does, minus the drawing: GET the page (Voila
+starts or hands out a kernel), connect to ``/api/kernels/<id>/channels``, ask the widget
+control comm for every widget's state (``request_states``), then set a checkbox
+(``update``) and click a button (``custom`` / ``click``) with ``comm_msg`` messages.
+
+A click's latency is the time from sending the click to the kernel's ``status: idle`` for
+it on iopub: by then every widget update the click caused has reached the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import struct
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from _servers import PageTexts, Server
+from websockets.asyncio.client import connect
+
+_CONFIG = re.compile(
+    r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
+)
+
+
+def get_page(url: str, timeout_s: float = 120.0) -> tuple[int, str, str]:
+    """GET a page without a websocket: (status, body, the ``_xsrf`` cookie or "")."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            body = response.read().decode("utf-8", "replace")
+            status, headers = response.status, response.headers
+    except urllib.error.HTTPError as error:
+        body = error.read().decode("utf-8", "replace")
+        status, headers = error.code, error.headers
+    xsrf = ""
+    for cookie in headers.get_all("Set-Cookie") or []:
+        if cookie.startswith("_xsrf="):
+            xsrf = cookie.split(";", 1)[0][len("_xsrf=") :]
+    return status, body, xsrf
+
+
+def kernel_id_of(page: str) -> str | None:
+    match = _CONFIG.search(page)
+    return json.loads(match.group(1)).get("kernelId") if match else None
+
+
+def shutdown(url: str, kernel_id: str, xsrf: str) -> int:
+    """What the page's unload beacon does: POST /voila/api/shutdown/<id> with the _xsrf form."""
+    data = urllib.parse.urlencode({"_xsrf": xsrf}).encode()
+    request = urllib.request.Request(
+        f"{url}voila/api/shutdown/{kernel_id}",
+        data=data,
+        headers={"Cookie": f"_xsrf={xsrf}"} if xsrf else {},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def _decode(frame: str | bytes) -> dict[str, Any]:
+    if isinstance(frame, str):
+        return json.loads(frame)
+    # jupyter_server's legacy binary framing: count, offsets (big-endian uint32), JSON, buffers.
+    (count,) = struct.unpack("!I", frame[:4])
+    offsets = struct.unpack("!" + "I" * count, frame[4 : 4 * (count + 1)])
+    end = offsets[1] if count > 1 else len(frame)
+    return json.loads(frame[offsets[0] : end])
+
+
+@dataclass
+class Session:
+    """One patient's page, driven over the kernel websocket."""
+
+    server: Server
+    kernel_id: str = ""
+    xsrf: str = ""
+    ws: Any = None
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    idle: dict[str, asyncio.Future[float]] = field(default_factory=dict)
+    replies: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reader: asyncio.Task[None] | None = None
+
+    async def open(self) -> str | None:
+        """GET the page and connect; return an error text, or ``None`` when ready."""
+        status, body, self.xsrf = await asyncio.to_thread(get_page, self.server.url)
+        if status != 200:
+            return f"HTTP {status}"
+        kernel_id = kernel_id_of(body)
+        if not kernel_id:
+            return "no kernel id in the page"
+        self.kernel_id = kernel_id
+        ws_url = self.server.url.replace("http://", "ws://", 1)
+        self.ws = await connect(
+            f"{ws_url}api/kernels/{kernel_id}/channels?session_id={self.session_id}",
+            max_size=None,
+            open_timeout=60,
+        )
+        self.reader = asyncio.create_task(self._read())
+        control = uuid.uuid4().hex
+        await self._send(
+            "comm_open",
+            {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+            metadata={"version": "1.0.0"},
+        )
+        msg_id = await self._send(
+            "comm_msg", {"comm_id": control, "data": {"method": "request_states"}}
+        )
+        reply = await asyncio.wait_for(self._reply(msg_id), 60)
+        self.models = reply["content"]["data"]["states"]
+        return None
+
+    async def close(self) -> None:
+        if self.reader:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+        if self.kernel_id:
+            await asyncio.to_thread(shutdown, self.server.url, self.kernel_id, self.xsrf)
+
+    def find(self, model: str, description: str) -> str:
+        """The model id of the (last created) widget of this kind with this description."""
+        found = [
+            model_id
+            for model_id, spec in self.models.items()
+            if spec["model_name"] == model and spec["state"].get("description") == description
+        ]
+        if not found:
+            raise LookupError(f"no {model} {description!r}")
+        return found[-1]
+
+    async def _send(self, msg_type: str, content: dict[str, Any], metadata: Any = None) -> str:
+        msg_id = uuid.uuid4().hex
+        message = {
+            "header": {
+                "msg_id": msg_id,
+                "msg_type": msg_type,
+                "session": self.session_id,
+                "username": "",
+                "date": "",
+                "version": "5.3",
+            },
+            "parent_header": {},
+            "metadata": metadata or {},
+            "content": content,
+            "buffers": [],
+            "channel": "shell",
+        }
+        loop = asyncio.get_running_loop()
+        self.idle[msg_id] = loop.create_future()
+        await self.ws.send(json.dumps(message))
+        return msg_id
+
+    def _reply(self, msg_id: str) -> asyncio.Future[dict[str, Any]]:
+        future = self.replies.get(msg_id)
+        if future is None:
+            future = self.replies[msg_id] = asyncio.get_running_loop().create_future()
+        return future
+
+    async def _read(self) -> None:
+        async for frame in self.ws:
+            message = _decode(frame)
+            parent = message.get("parent_header", {}).get("msg_id")
+            kind = message.get("msg_type") or message.get("header", {}).get("msg_type")
+            if kind == "comm_msg" and message["content"]["data"].get("method") == "update_states":
+                future = self._reply(parent)
+                if not future.done():
+                    future.set_result(message)
+            elif kind == "status" and message["content"].get("execution_state") == "idle":
+                future = self.idle.pop(parent, None)
+                if future is not None and not future.done():
+                    future.set_result(time.perf_counter())
+
+    async def action(self, comm_id: str, data: dict[str, Any], timeout_s: float = 60.0) -> float:
+        """Send a widget message; return seconds until the kernel is idle after it."""
+        start = time.perf_counter()
+        msg_id = await self._send("comm_msg", {"comm_id": comm_id, "data": data})
+        done = await asyncio.wait_for(self.idle[msg_id], timeout_s)
+        return done - start
+
+    async def set_value(self, comm_id: str, value: bool) -> float:
+        return await self.action(
+            comm_id, {"method": "update", "state": {"value": value}, "buffer_paths": []}
+        )
+
+    async def click(self, comm_id: str) -> float:
+        return await self.action(comm_id, {"method": "custom", "content": {"event": "click"}})
+
+
+@dataclass
+class LoadResult:
+    sessions_requested: int
+    sessions_open: int = 0
+    open_errors: dict[str, int] = field(default_factory=dict)
+    open_s: float = 0.0
+    clicks_ms: list[float] = field(default_factory=list)
+    click_errors: int = 0
+
+
+async def _cycle(
+    session: Session, texts: PageTexts, cycles: int, think: tuple[float, float], out: LoadResult
+):
+    flag = session.find("CheckboxModel", texts.first_flag)
+    none = session.find("CheckboxModel", texts.none_option)
+    go = session.find("ButtonModel", texts.continue_)
+    back = session.find("ButtonModel", texts.start_again) if texts.start_again else None
+    for index in range(cycles):
+        await asyncio.sleep(random.uniform(*think))
+        red_flag = index % 2 == 0
+        try:
+            await session.set_value(flag, red_flag)
+            await session.set_value(none, not red_flag)
+            await asyncio.sleep(random.uniform(*think))
+            out.clicks_ms.append(1000 * await session.click(go))
+            if back:
+                await asyncio.sleep(random.uniform(*think))
+                await session.click(back)
+        except (TimeoutError, ConnectionError, OSError):
+            out.click_errors += 1
+            return
+
+
+async def run_sessions(
+    server: Server,
+    count: int,
+    cycles: int,
+    think: tuple[float, float],
+    opened: Any,
+    open_concurrency: int = 4,
+) -> LoadResult:
+    """Open ``count`` sessions (``open_concurrency`` at a time), then let all of them click.
+
+    ``opened`` (a ``threading.Event``) is set once every session is open, so a real browser
+    can measure its clicks while the sessions click too.
+    """
+    result = LoadResult(sessions_requested=count)
+    sessions = [Session(server) for _ in range(count)]
+    gate = asyncio.Semaphore(open_concurrency)
+
+    async def open_one(session: Session) -> bool:
+        async with gate:
+            try:
+                error = await session.open()
+            except (TimeoutError, ConnectionError, OSError, LookupError) as exc:
+                error = type(exc).__name__
+            if error:
+                result.open_errors[error] = result.open_errors.get(error, 0) + 1
+                return False
+            return True
+
+    start = time.monotonic()
+    ok = await asyncio.gather(*(open_one(s) for s in sessions))
+    result.open_s = time.monotonic() - start
+    live = [s for s, good in zip(sessions, ok, strict=True) if good]
+    result.sessions_open = len(live)
+    opened.set()
+    await asyncio.gather(*(_cycle(s, server.texts, cycles, think, result) for s in live))
+    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    return result

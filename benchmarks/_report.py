@@ -1,0 +1,322 @@
+"""The goals of issue 8, checked against the figures, and the markdown table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MB_IN_MIB = 1e6 / 2**20  # the goal says 60 MB; compared strictly as 60 x 10^6 bytes
+USS_LIMIT_MIB = 60 * MB_IN_MIB
+TTFQ_RATIO = 0.6
+CLICK_P95_MS = 100.0
+PATIENT_AFTER_FLOOD_MS = 5000.0
+CULL_WITHIN_S = 120.0
+SERVER_RSS_GROWTH_MIB = 200.0
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def _cap() -> int:
+    from cam_workbench.serving import ServeOptions
+
+    return ServeOptions.__dataclass_fields__["max_kernels"].default
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal of the issue: target, measured value, met or not."""
+    loads = results.get("loads", {})
+    out: list[dict[str, Any]] = []
+    cam_cold = _get(loads, "cam", "ttfq_cold_ms", "median")
+    voila_cold = _get(loads, "voila", "ttfq_cold_ms", "median")
+    ratio = _ratio(cam_cold, voila_cold)
+    out.append(
+        {
+            "goal": "time to first question (first visit, median) <= 0.6 x plain Voila",
+            "value": f"{cam_cold} ms / {voila_cold} ms = {ratio}",
+            "met": ratio is not None and ratio <= TTFQ_RATIO,
+        }
+    )
+    cam_warm = _get(loads, "cam", "ttfq_warm_ms", "median")
+    voila_warm = _get(loads, "voila", "ttfq_warm_ms", "median")
+    ratio = _ratio(cam_warm, voila_warm)
+    out.append(
+        {
+            "goal": "time to first question (repeat visit, median) <= 0.6 x plain Voila",
+            "value": f"{cam_warm} ms / {voila_warm} ms = {ratio}",
+            "met": ratio is not None and ratio <= TTFQ_RATIO,
+        }
+    )
+    uss = _get(loads, "cam", "kernel_uss_cold_mib", "median")
+    out.append(
+        {
+            "goal": "kernel USS at the first question <= 60 MB (57.2 MiB)",
+            "value": f"{uss} MiB",
+            "met": uss is not None and uss <= USS_LIMIT_MIB,
+        }
+    )
+    inter = _get(results, "interaction", "cam") or {}
+    ws_p95 = _get(inter, "websocket", "p95")
+    br_p95 = _get(inter, "browser", "p95")
+    complete = inter.get("sessions_open") == inter.get("sessions_requested")
+    out.append(
+        {
+            "goal": "click -> outcome p95 <= 100 ms with 50 concurrent sessions",
+            "value": f"websocket sessions {ws_p95} ms ({inter.get('sessions_open')} open), "
+            f"real Chromium page {br_p95} ms",
+            "met": complete
+            and ws_p95 is not None
+            and br_p95 is not None
+            and max(ws_p95, br_p95) <= CLICK_P95_MS,
+        }
+    )
+    flood = _get(results, "flood") or {}
+    cam_flood = flood.get("cam", {})
+    cap = _cap()
+    rss_growth = None
+    if cam_flood:
+        rss_growth = round(cam_flood["server_rss_peak_mib"] - cam_flood["server_rss_before_mib"], 1)
+    out.append(
+        {
+            "goal": f"flood: live kernels <= cap ({cap}), server alive, server RSS bounded "
+            f"(growth <= {SERVER_RSS_GROWTH_MIB:.0f} MiB)",
+            "value": f"peak {cam_flood.get('peak_kernels')} kernels, alive "
+            f"{flood.get('cam_alive')}, RSS +{rss_growth} MiB",
+            "met": bool(cam_flood)
+            and cam_flood["peak_kernels"] <= cap
+            and bool(flood.get("cam_alive"))
+            and rss_growth is not None
+            and rss_growth <= SERVER_RSS_GROWTH_MIB,
+        }
+    )
+    patient = flood.get("patient_after_flood", {})
+    out.append(
+        {
+            "goal": "a real patient right after the flood: usable first question within 5 s",
+            "value": f"HTTP {patient.get('status')}, {_fmt(patient.get('ttfq_ms'))} ms",
+            "met": patient.get("status") == 200
+            and patient.get("ttfq_ms") is not None
+            and patient["ttfq_ms"] <= PATIENT_AFTER_FLOOD_MS,
+        }
+    )
+    culling = flood.get("culling", {})
+    times = [
+        culling.get("flood_kernels_gone_after_flood_s"),
+        culling.get("closed_tab_beacon_gone_s"),
+        culling.get("closed_tab_no_beacon_gone_s"),
+    ]
+    out.append(
+        {
+            "goal": "kernels of closed tabs (and of never-connected pages) gone within 2 min",
+            "value": "never connected {} s, closed tab {} s, vanished tab {} s".format(*times),
+            "met": bool(culling) and all(t is not None and t <= CULL_WITHIN_S for t in times),
+        }
+    )
+    wire = _get(loads, "cam", "wire_cold") or {}
+    out.append(
+        {
+            "goal": "static assets compressed and cacheable",
+            "value": f"JS/CSS compressed {wire.get('static_js_css_compressed')}/"
+            f"{wire.get('static_js_css')}, cacheable {wire.get('static_cacheable')}/"
+            f"{wire.get('static_total')}",
+            "met": bool(wire)
+            and wire["static_js_css_compressed"] == wire["static_js_css"]
+            and wire["static_cacheable"] == wire["static_total"],
+        }
+    )
+    return out
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{value}{unit}"
+
+
+def _kib(value: int | None) -> str:
+    return "–" if value is None else f"{value / 1024:,.0f} KiB"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as a markdown table (both sides of every ratio), then the goals."""
+    loads = results.get("loads", {})
+    inter = results.get("interaction", {})
+    flood = results.get("flood", {})
+    rows: list[tuple[str, str, str, str]] = []
+
+    def pair(title: str, path: tuple[str, ...], unit: str = "", ratio: bool = True) -> None:
+        a = _get(loads, "cam", *path)
+        b = _get(loads, "voila", *path)
+        rows.append((title, _fmt(a, unit), _fmt(b, unit), _fmt(_ratio(a, b)) if ratio else ""))
+
+    n_cold = _get(loads, "cam", "ttfq_cold_ms", "n")
+    n_warm = _get(loads, "cam", "ttfq_warm_ms", "n")
+    pair(
+        f"Time to first question, first visit, median of {n_cold} (ms)", ("ttfq_cold_ms", "median")
+    )
+    pair("  – fastest / slowest (ms)", ("ttfq_cold_ms", "min"), ratio=False)
+    rows[-1] = (
+        rows[-1][0],
+        f"{_fmt(_get(loads, 'cam', 'ttfq_cold_ms', 'min'))} / "
+        f"{_fmt(_get(loads, 'cam', 'ttfq_cold_ms', 'max'))}",
+        f"{_fmt(_get(loads, 'voila', 'ttfq_cold_ms', 'min'))} / "
+        f"{_fmt(_get(loads, 'voila', 'ttfq_cold_ms', 'max'))}",
+        "",
+    )
+    pair(
+        f"Time to first question, repeat visit, median of {n_warm} (ms)", ("ttfq_warm_ms", "median")
+    )
+    pair("Page HTML complete (responseEnd), first visit (ms)", ("navigation_cold", "response_end"))
+    pair("Kernel USS at first question, median (MiB)", ("kernel_uss_cold_mib", "median"))
+    pair("Kernel RSS at first question, median (MiB)", ("kernel_rss_cold_mib", "median"))
+    for kind, title in (("cold", "first visit"), ("warm", "repeat visit")):
+        for key, label, fmt in (
+            ("requests", "requests", str),
+            ("bytes", "bytes transferred", _kib),
+            ("decoded_bytes", "bytes after decompression", _kib),
+        ):
+            a = _get(loads, "cam", f"wire_{kind}", key)
+            b = _get(loads, "voila", f"wire_{kind}", key)
+            rows.append(
+                (f"Wire, {title}: {label}", fmt(a), fmt(b), _fmt(_ratio(a, b)) if a else "")
+            )
+    for key, label in (
+        ("static_js_css_compressed", "static JS/CSS sent compressed"),
+        ("static_cacheable", "static assets cacheable ≥ 1 day"),
+    ):
+        total = "static_js_css" if "compressed" in key else "static_total"
+        cells = []
+        for name in ("cam", "voila"):
+            wire = _get(loads, name, "wire_cold") or {}
+            cells.append(f"{wire.get(key, '–')} of {wire.get(total, '–')}")
+        rows.append((f"Wire, first visit: {label}", cells[0], cells[1], ""))
+    for name_key, label in (("websocket", "50 websocket sessions"), ("browser", "real Chromium")):
+        a = _get(inter, "cam", name_key, "p95")
+        b = _get(inter, "voila", name_key, "p95")
+        title = f"Click → outcome p95 (ms), {label}"
+        if name_key == "browser":
+            title += f" page while {_get(inter, 'cam', 'sessions_requested')} sessions click"
+        rows.append((title, _fmt(a), _fmt(b), _fmt(_ratio(a, b))))
+        a = _get(inter, "cam", name_key, "median")
+        b = _get(inter, "voila", name_key, "median")
+        n = _get(inter, "cam", name_key, "n")
+        rows.append((f"  – median (ms), n = {n}", _fmt(a), _fmt(b), _fmt(_ratio(a, b))))
+    rows.append(
+        (
+            "Sessions open / requested",
+            f"{_get(inter, 'cam', 'sessions_open')} / {_get(inter, 'cam', 'sessions_requested')}",
+            f"{_get(inter, 'voila', 'sessions_open')} / "
+            f"{_get(inter, 'voila', 'sessions_requested')}",
+            "",
+        )
+    )
+    a = _get(inter, "cam", "kernel_uss_while_open_mib", "median")
+    b = _get(inter, "voila", "kernel_uss_while_open_mib", "median")
+    rows.append(("Kernel USS with all sessions open, median (MiB)", _fmt(a), _fmt(b), ""))
+    a = _get(inter, "cam", "server_rss_peak_mib")
+    b = _get(inter, "voila", "server_rss_peak_mib")
+    rows.append(("Server RSS peak during the sessions (MiB)", _fmt(a), _fmt(b), ""))
+    cam_flood = flood.get("cam", {})
+    base = flood.get("voila_baseline", {})
+    if cam_flood:
+        rows.append(
+            (
+                "Flood: GETs (concurrency) → HTTP statuses",
+                f"{cam_flood['gets']} ({cam_flood['concurrency']}) → {cam_flood['statuses']}",
+                f"{base.get('gets', '–')} ({base.get('concurrency', '–')}) → "
+                f"{base.get('statuses', '–')}",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "Flood: took (s)",
+                _fmt(cam_flood["took_s"]),
+                _fmt(base.get("took_s")),
+                "",
+            )
+        )
+        rows.append(
+            (
+                "Flood: peak live kernels (cap)",
+                f"{cam_flood['peak_kernels']} ({_cap()})",
+                f"{base.get('peak_kernels', '–')} (none)",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "Flood: server RSS before → peak (MiB)",
+                f"{cam_flood['server_rss_before_mib']} → {cam_flood['server_rss_peak_mib']}",
+                f"{base.get('server_rss_before_mib', '–')} → "
+                f"{base.get('server_rss_peak_mib', '–')}",
+                "",
+            )
+        )
+        patient = flood.get("patient_after_flood", {})
+        rows.append(
+            (
+                "Real patient right after the flood: time to first question (ms)",
+                f"{_fmt(patient.get('ttfq_ms'))} (HTTP {patient.get('status')})",
+                "",
+                "",
+            )
+        )
+        culling = flood.get("culling", {})
+        rows.append(
+            (
+                "Kernels left by the flood: all gone after (s)",
+                _fmt(culling.get("flood_kernels_gone_after_flood_s")),
+                f"{base['kernels_at_end_of_watch'] - base['kernels_before']} of {base['gets']} "
+                f"still live after {base['watched_s']} s"
+                if base
+                else "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "Closed tab's kernel gone after (s): with unload beacon / tab vanished",
+                f"{_fmt(culling.get('closed_tab_beacon_gone_s'))} / "
+                f"{_fmt(culling.get('closed_tab_no_beacon_gone_s'))}",
+                "",
+                "",
+            )
+        )
+    idle = results.get("server_rss_idle_mib", {})
+    rows.append(
+        ("Server RSS idle after start (MiB)", _fmt(idle.get("cam")), _fmt(idle.get("voila")), "")
+    )
+    servers = results.get("servers", {})
+    lines = [
+        f"| figure | {servers.get('cam', {}).get('label', 'cam')} | "
+        f"{servers.get('voila', {}).get('label', 'voila')} | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    lines += ["", "| goal | measured | met |", "|---|---|---|"]
+    lines += [
+        f"| {g['goal']} | {g['value']} | {'yes' if g['met'] else '**no**'} |"
+        for g in results.get("goals", [])
+    ]
+    m = results.get("machine", {})
+    lines += [
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB, Linux "
+        f"{m.get('kernel')}, Python {m.get('python')}, {m.get('chromium')}; load average "
+        f"{' '.join(m.get('loadavg_start', []))} at start, "
+        f"{' '.join(m.get('loadavg_end', []))} at end. Run {results.get('started')} "
+        f"in {results.get('duration_s')} s.",
+        "",
+    ]
+    return "\n".join(lines)
