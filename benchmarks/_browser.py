@@ -27,31 +27,34 @@ CHROMIUM_ARGS = [
 ]
 
 # Records, in ms since navigation start (performance.now()), when the first red-flag checkbox
-# is usable: in the DOM, laid out with a size, visible, enabled. Voila renders a widget only
+# is usable: in the DOM, enabled, and visible (no display: none or visibility: hidden on it or
+# an ancestor: Voila keeps the cells hidden until the page is ready). Voila renders a widget only
 # once its kernel is connected and its state fetched, so a rendered checkbox can be clicked.
 FIRST_QUESTION_JS = """
 (() => {
   const LABEL = %s;
+  const inputs = document.getElementsByTagName('input');  // live, so a cheap check per change
   function usable() {
-    for (const input of document.querySelectorAll('input[type="checkbox"]')) {
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      if (input.type !== 'checkbox' || input.disabled) continue;
       const label = input.closest('label') || input.parentElement;
-      if (!label || !label.textContent.includes(LABEL) || input.disabled) continue;
-      const box = input.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0) continue;
-      if (getComputedStyle(input).visibility === 'hidden') continue;
+      if (!label || !label.textContent.includes(LABEL)) continue;
+      if (!input.checkVisibility({visibilityProperty: true})) continue;
       return true;
     }
     return false;
   }
+  const observer = new MutationObserver(check);
   function check() {
-    if (window.__firstQuestion === undefined && usable()) {
+    if (window.__firstQuestion === undefined && inputs.length && usable()) {
       window.__firstQuestion = performance.now();
+      observer.disconnect();
     }
   }
-  new MutationObserver(check).observe(document, {
+  observer.observe(document, {
     childList: true, subtree: true, attributes: true, attributeFilter: ['style', 'class']
   });
-  document.addEventListener('readystatechange', check);
 })();
 """
 
@@ -193,15 +196,31 @@ def _cacheable(cache_control: str) -> bool:
     return bool(match and int(match.group(1)) >= 86400)
 
 
-def measure_load(context: Any, server: Server, timeout_s: float = 60.0) -> dict[str, Any]:
-    """Open the page in ``context``; time to first question, kernel memory, bytes.
+def open_tab(context: Any) -> Any:
+    """A new, empty tab (about:blank): the tab a patient types the address into."""
+    return context.new_page()
 
+
+def measure_load(
+    context: Any,
+    server: Server,
+    timeout_s: float = 60.0,
+    page: Any = None,
+    record_wire: bool = False,
+) -> dict[str, Any]:
+    """Open the page in ``context``; time to first question, kernel memory, and bytes.
+
+    ``page``: a tab already open (from :func:`open_tab`); without it a new tab is opened
+    here, and the new tab's start-up (a renderer process) falls inside the measured time.
+    ``record_wire``: count requests and bytes with the DevTools network recorder (it slows
+    the page, so its time to first question is not comparable with a load without it).
     The page is left open; the caller closes it (with the unload beacon, like a patient).
     """
-    page = context.new_page()
+    page = page if page is not None else context.new_page()
     page.add_init_script(FIRST_QUESTION_JS % json.dumps(server.texts.first_flag))
     wire = WireLog()
-    wire.attach(context, page)
+    if record_wire:
+        wire.attach(context, page)
     result: dict[str, Any] = {"server": server.name}
     response = page.goto(server.url, wait_until="commit", timeout=timeout_s * 1000)
     result["status"] = response.status if response else None
@@ -222,14 +241,15 @@ def measure_load(context: Any, server: Server, timeout_s: float = 60.0) -> dict[
     result["ttfq_ms"] = page.evaluate("window.__firstQuestion")
     result["kernel_id"] = kernel_id
     # Let late requests finish (at most 5 s) before counting bytes.
-    deadline = time.monotonic() + 5.0
+    deadline = time.monotonic() + (5.0 if record_wire else 0.0)
     while time.monotonic() < deadline:
         pending = [e for e in wire.requests.values() if "url" in e and not e["finished"]]
         if not pending and time.monotonic() - wire.last_request_time() > 0.5:
             break
         page.wait_for_timeout(100)
     result["navigation"] = page.evaluate(NAV_TIMING_JS)
-    result["wire"] = wire.summary()
+    if record_wire:
+        result["wire"] = wire.summary()
     result["page"] = page
     return result
 

@@ -180,6 +180,17 @@ class Session:
                 future = self._reply(parent)
                 if not future.done():
                     future.set_result(message)
+            elif kind == "comm_open" and message["content"].get("target_name") == "jupyter.widget":
+                # A widget made after the page loaded (the dashboard builds its outcome and
+                # guide on the first tick): the page's widget manager learns it this way.
+                content = message["content"]
+                state = content["data"]["state"]
+                model = {"model_name": state["_model_name"], "state": state}
+                self.models[content["comm_id"]] = model
+            elif kind == "comm_msg" and message["content"]["data"].get("method") == "update":
+                model = self.models.get(message["content"]["comm_id"])
+                if model is not None:
+                    model["state"].update(message["content"]["data"].get("state", {}))
             elif kind == "status" and message["content"].get("execution_state") == "idle":
                 future = self.idle.pop(parent, None)
                 if future is not None and not future.done():
@@ -217,7 +228,6 @@ async def _cycle(
     flag = session.find("CheckboxModel", texts.first_flag)
     none = session.find("CheckboxModel", texts.none_option)
     go = session.find("ButtonModel", texts.continue_)
-    back = session.find("ButtonModel", texts.start_again) if texts.start_again else None
     for index in range(cycles):
         await asyncio.sleep(random.uniform(*think))
         red_flag = index % 2 == 0
@@ -226,10 +236,10 @@ async def _cycle(
             await session.set_value(none, not red_flag)
             await asyncio.sleep(random.uniform(*think))
             out.clicks_ms.append(1000 * await session.click(go))
-            if back:
+            if texts.start_again:  # made on the first tick: looked up once it exists
                 await asyncio.sleep(random.uniform(*think))
-                await session.click(back)
-        except (TimeoutError, ConnectionError, OSError):
+                await session.click(session.find("ButtonModel", texts.start_again))
+        except (TimeoutError, ConnectionError, OSError, LookupError):
             out.click_errors += 1
             return
 

@@ -69,10 +69,14 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     complete = inter.get("sessions_open") == inter.get("sessions_requested")
     out.append(
         {
-            "goal": "click -> outcome p95 <= 100 ms with 50 concurrent sessions",
+            "goal": "click -> outcome p95 <= 100 ms with 50 concurrent sessions, no errors"
+            f" (this run: {inter.get('sessions_requested')})",
             "value": f"websocket sessions {ws_p95} ms ({inter.get('sessions_open')} open), "
             f"real Chromium page {br_p95} ms",
             "met": complete
+            and (inter.get("sessions_requested") or 0) >= 50
+            and _get(inter, "websocket", "errors") == 0
+            and _get(inter, "browser", "failures") == 0
             and ws_p95 is not None
             and br_p95 is not None
             and max(ws_p95, br_p95) <= CLICK_P95_MS,
@@ -200,7 +204,11 @@ def markdown(results: dict[str, Any]) -> str:
             wire = _get(loads, name, "wire_cold") or {}
             cells.append(f"{wire.get(key, '–')} of {wire.get(total, '–')}")
         rows.append((f"Wire, first visit: {label}", cells[0], cells[1], ""))
-    for name_key, label in (("websocket", "50 websocket sessions"), ("browser", "real Chromium")):
+    sessions = _get(inter, "cam", "sessions_requested")
+    for name_key, label in (
+        (("websocket", f"{sessions} websocket sessions")),
+        ("browser", "real Chromium"),
+    ):
         a = _get(inter, "cam", name_key, "p95")
         b = _get(inter, "voila", name_key, "p95")
         title = f"Click → outcome p95 (ms), {label}"
@@ -211,6 +219,11 @@ def markdown(results: dict[str, Any]) -> str:
         b = _get(inter, "voila", name_key, "median")
         n = _get(inter, "cam", name_key, "n")
         rows.append((f"  – median (ms), n = {n}", _fmt(a), _fmt(b), _fmt(_ratio(a, b))))
+    errors = []
+    for name in ("cam", "voila"):
+        ws_errors = _get(inter, name, "websocket", "errors")
+        errors.append(f"{ws_errors} / {_get(inter, name, 'browser', 'failures')}")
+    rows.append(("Click errors: websocket sessions / real page", errors[0], errors[1], ""))
     rows.append(
         (
             "Sessions open / requested",
@@ -248,9 +261,9 @@ def markdown(results: dict[str, Any]) -> str:
         )
         rows.append(
             (
-                "Flood: peak live kernels (cap)",
-                f"{cam_flood['peak_kernels']} ({_cap()})",
-                f"{base.get('peak_kernels', '–')} (none)",
+                "Flood: live kernels before → peak (cap)",
+                f"{cam_flood['kernels_before']} → {cam_flood['peak_kernels']} (cap {_cap()})",
+                f"{base.get('kernels_before', '–')} → {base.get('peak_kernels', '–')} (no cap)",
                 "",
             )
         )

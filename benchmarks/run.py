@@ -28,7 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
-from _browser import CHROMIUM, click_latencies, close_page, launch, measure_load  # noqa: E402
+from _browser import (  # noqa: E402
+    CHROMIUM,
+    click_latencies,
+    close_page,
+    launch,
+    measure_load,
+    open_tab,
+)
 from _flood import Sampler, flood  # noqa: E402
 from _kernel_ws import run_sessions  # noqa: E402
 from _procs import machine, memory_kib, settle  # noqa: E402
@@ -74,28 +81,36 @@ def loads(browser: Any, servers: list[Server], args: argparse.Namespace) -> dict
 
     The order alternates (cam, voila, voila, cam, ...), so that neither server always loads
     right after the other; before each load, everything this run started (servers, kernels,
-    Chromium) has gone quiet.
+    Chromium) has gone quiet. Timed loads run without the DevTools network recorder (on 2
+    cores its event traffic slows the page it watches); the bytes on the wire are counted on
+    separate, untimed loads: the first warm-up load (first visit) and one repeat visit.
     """
-    out: dict[str, Any] = {s.name: {"cold": [], "warm": [], "errors": []} for s in servers}
+    out: dict[str, Any] = {
+        s.name: {"cold": [], "warm": [], "errors": [], "wire": {}} for s in servers
+    }
 
-    def one(server: Server, context: Any, kind: str, keep: bool) -> None:
+    def one(server: Server, context: Any, kind: str, keep: bool, wire: str = "") -> None:
+        tab = open_tab(context)  # the patient's tab is open before they type the address
         settle(os.getpid())
-        result = measure_load(context, server)
+        result = measure_load(context, server, page=tab, record_wire=bool(wire))
         close_page(result["page"], beacon=True)
         if "error" in result or result.get("status") != 200:
             out[server.name]["errors"].append(strip_page(result))
+        elif wire:
+            out[server.name]["wire"][wire] = result["wire"]
         elif keep:
             out[server.name][kind].append(strip_page(result))
 
     for index in range(args.warmup + args.loads):
         for server in servers if index % 2 == 0 else servers[::-1]:
             context = browser.new_context()
-            one(server, context, "cold", keep=index >= args.warmup)
+            one(server, context, "cold", keep=index >= args.warmup, wire="cold" * (index == 0))
             context.close()
             log(f"cold load {index + 1}/{args.warmup + args.loads} {server.name}")
     contexts = {s.name: browser.new_context() for s in servers}
-    for server in servers:  # the first visit of each warm profile
+    for server in servers:  # the first visit of each warm profile, then a repeat for bytes
         one(server, contexts[server.name], "warm", keep=False)
+        one(server, contexts[server.name], "warm", keep=False, wire="warm")
     for index in range(args.warm_loads):
         for server in servers if index % 2 == 0 else servers[::-1]:
             one(server, contexts[server.name], "warm", keep=True)
@@ -116,9 +131,9 @@ def summarize_loads(raw: dict[str, Any]) -> dict[str, Any]:
             rss = [r["kernel_memory_kib"]["rss"] / 1024 for r in runs if "kernel_memory_kib" in r]
             entry[f"kernel_uss_{kind}_mib"] = spread(uss)
             entry[f"kernel_rss_{kind}_mib"] = spread(rss)
+            if kind in data["wire"]:
+                entry[f"wire_{kind}"] = data["wire"][kind]
             if runs:
-                wire = runs[len(runs) // 2]["wire"]
-                entry[f"wire_{kind}"] = wire
                 entry[f"navigation_{kind}"] = runs[len(runs) // 2]["navigation"]
         summary[name] = entry
     return summary
@@ -265,7 +280,7 @@ def flood_phase(
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--loads", type=int, default=7, help="measured cold loads per server")
+    parser.add_argument("--loads", type=int, default=11, help="measured cold loads per server")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured loads first")
     parser.add_argument("--warm-loads", type=int, default=5, help="measured repeat visits")
     parser.add_argument("--sessions", type=int, default=50, help="concurrent patient sessions")

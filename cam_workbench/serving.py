@@ -99,6 +99,9 @@ IMMUTABLE: Final = "public, max-age=31536000, immutable"
 SHUTDOWN_GRACE_S: Final = 10.0
 """After an unload beacon, how long to wait for the connected page(s) to leave."""
 
+PAGE_WAIT_S: Final = 20.0
+"""Past ``max_unconnected``, how long a visit may wait for a page being rendered to share."""
+
 _QUERY_OVERRIDES: Final = frozenset({"template", "theme"})
 _TORNADO_LOGGERS: Final = ("tornado.access", "tornado.application", "tornado.general")
 _log = logging.getLogger(__name__)
@@ -482,6 +485,25 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 return page.html
         return None
 
+    def pages_in_progress(self) -> int:
+        """Admitted visits whose page is not rendered yet (they will be shareable soon)."""
+        return self._reserved + sum(1 for k in self.unconnected_kernels() if k not in self._pages)
+
+    async def wait_to_recycle(self, query: str, timeout_s: float = PAGE_WAIT_S) -> str | None:
+        """:meth:`recycle`, waiting (up to ``timeout_s``) for pages still being rendered.
+
+        At the start of a flood every admitted page is still being made: the visits right
+        behind them wait for one instead of getting the busy page.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            page = self.recycle(query)
+            if page is not None or not self.pages_in_progress():
+                return page
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.1)
+
     def claim(self, kernel_id: str, session_id: str) -> bool:
         """May this websocket session connect? The first session to connect owns the kernel."""
         if kernel_id not in self._kernels:
@@ -682,7 +704,7 @@ class PatientPageHandler(TornadoVoilaHandler):
         # Voila never sets it (voila-dashboards/voila#1458), so closed tabs kept their kernels.
         _ = self.xsrf_token
         if reservation is None:
-            page = manager.recycle(query)
+            page = await manager.wait_to_recycle(query)
             if page is None:
                 texts = self._texts
                 self._plain(

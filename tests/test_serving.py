@@ -7,6 +7,7 @@ port with a TCP connect (an HTTP GET would start a kernel) and count kernels as 
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -237,6 +238,43 @@ def test_past_max_unconnected_visits_share_the_page_that_waited_longest():
     manager.notify_connect("k1")  # k1's page connected: it is someone's now
     assert {kernel_id_of_page(manager.recycle("")) for _ in range(3)} == {"k2"}
     assert manager.try_reserve() is not None  # one page waits: room for a new kernel
+
+
+def run_in_own_loop(coroutine):
+    """``asyncio.run`` in a thread: the browser fixture's event loop may run in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_at_the_start_of_a_flood_visits_wait_for_a_page_being_made_not_the_busy_page():
+    manager = CappedKernelManager(max_kernels=10, max_unconnected=1, log=logging.getLogger("t"))
+    reservation = manager.try_reserve()  # the first visit: its page is being rendered
+    assert reservation is not None
+    assert manager.try_reserve() is None  # the next visit may not start a kernel
+
+    async def page_made_later() -> None:
+        await asyncio.sleep(0.3)
+        fake_kernels(manager, "k1")
+        reservation.release()
+        manager.note_handed_out()
+        manager.keep_page(page_for("k1"), "")
+
+    async def visit() -> tuple[str | None, str | None]:
+        maker = asyncio.create_task(page_made_later())
+        shared = await manager.wait_to_recycle("", timeout_s=5)
+        other = await manager.wait_to_recycle("lang=es", timeout_s=5)  # no page for that query
+        await maker
+        return shared, other
+
+    shared, other = run_in_own_loop(visit())
+    assert kernel_id_of_page(shared) == "k1"
+    assert other is None  # nothing left in progress: the busy page at once, no waiting
+
+
+def test_waiting_for_a_page_being_made_gives_up_after_its_timeout():
+    manager = CappedKernelManager(max_kernels=10, max_unconnected=1, log=logging.getLogger("t"))
+    assert manager.try_reserve() is not None  # a page that is never finished
+    assert run_in_own_loop(manager.wait_to_recycle("", timeout_s=0.3)) is None
 
 
 def test_first_websocket_session_owns_the_kernel():

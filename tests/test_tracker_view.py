@@ -229,6 +229,19 @@ def test_the_sessions_carry_over_to_another_language(content, tracker):
     assert panel.session_log.session(1).before == 8
 
 
+def test_start_again_in_another_language_forgets_the_sessions_too(content, tracker):
+    if "es" not in content.languages or not content.of_kind(TrackerFile, "es"):
+        pytest.skip("no Spanish tracker")
+    dashboard = guide(content)
+    type_scores(open_tracker(dashboard, tracker), "8", "7")
+    dashboard.switch_language("es")  # the Spanish guide is not opened before Start again
+    dashboard.start_again_button.click()
+    dashboard.switch_language("en")
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    assert open_tracker(dashboard, tracker).session_log.sessions == ()
+
+
 def test_no_tracker_content_means_no_tracker_part(content_copy):
     (content_copy / "en" / "tracker.yaml").unlink()
     for extra in content_copy.glob("*/tracker.yaml"):

@@ -171,3 +171,32 @@ def test_after_the_outcome_the_patient_can_download_their_answers(dashboard, con
     dashboard.question.none_box.value = True
     dashboard.question.continue_button.click()
     assert "see_doctor" not in _links(dashboard.downloads.value)["my-answers.fhir.json"]
+
+
+def _live_descriptions() -> set[str]:
+    """Descriptions of every widget alive in the kernel (what a page would be sent)."""
+    import ipywidgets
+
+    live = ipywidgets.widgets.widget._instances.values()
+    return {getattr(w, "description", "") or "" for w in live}
+
+
+def test_the_first_page_carries_only_the_question_and_a_tick_builds_the_rest(content):
+    # The page's first load fetches the state of every live widget: the guide and outcome
+    # widgets are left out until the patient's first tick, so Continue then creates none.
+    import ipywidgets
+
+    ipywidgets.Widget.close_all()
+    board = PatientDashboard(content)
+    guide_headings = {s.heading for s in content.guide().sections}
+    start_again = content.shared().ui.start_again
+    assert not guide_headings & _live_descriptions()
+    assert start_again not in _live_descriptions()
+    board.question.flags["leg_symptoms"].value = True
+    assert guide_headings <= _live_descriptions()
+    assert start_again in _live_descriptions()
+    before = set(ipywidgets.widgets.widget._instances)
+    board.question.continue_button.click()
+    board.cleared_button.click()
+    assert board.screen is Screen.guide
+    assert set(ipywidgets.widgets.widget._instances) == before  # nothing built on the clicks

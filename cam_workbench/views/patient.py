@@ -13,16 +13,24 @@ from collections.abc import Callable
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 from IPython.display import HTML
 
+# Imported with the page (in the preheated kernel), not on the patient's first Continue click:
+# they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
+from cam_workbench.export.fhir import questionnaire_response
+from cam_workbench.export.summary import summary_html
 from cam_workbench.flow import FlowState, PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.model import GuideFile, Notice, ScreeningFile, SharedFile
 from cam_workbench.paths import default_content_dir
 from cam_workbench.render import body_html, heading_html
 from cam_workbench.screening import AnswerProblem, Answers
+
+if TYPE_CHECKING:
+    from cam_workbench.tracker import SessionLog
 
 
 def _css() -> str:
@@ -212,9 +220,6 @@ def downloads_html(
     screening: ScreeningFile, shared: SharedFile, state: FlowState, today: dt.date
 ) -> str:
     """Links to the patient's own printable summary and FHIR QuestionnaireResponse."""
-    from cam_workbench.export.fhir import questionnaire_response
-    from cam_workbench.export.summary import summary_html
-
     if state.answers is None or state.decision is None:
         return ""
     page = summary_html(
@@ -245,6 +250,34 @@ def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
     return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
 
 
+def _header_html(shared: SharedFile, language: str) -> str:
+    """The page header (title, and the marker the page template follows) and emergency advice.
+
+    The marker tells the template the page's language, title and session-lost text, so
+    ``<html lang>``, ``<title>`` and the notice follow a language switch.
+    """
+    ui = shared.ui
+    marker = (
+        f'<span hidden data-cam-lang="{escape(language)}" '
+        f'data-cam-title="{escape(ui.page_title)}" '
+        f'data-cam-session-lost="{escape(ui.session_lost)}"></span>'
+    )
+    emergency = _notice_html(shared.emergency, "cam-notice", "aside", ui.emergency_more)
+    return f"<header>{heading_html(ui.page_title, 1)}{marker}</header>{emergency}"
+
+
+class OutcomeParts:
+    """The outcome screen's widgets: the message, "cleared", downloads and Start again."""
+
+    def __init__(self, shared: SharedFile) -> None:
+        """Build the widgets; the dashboard fills them in for each outcome."""
+        self.message = w.HTML("").add_class("cam-outcome")
+        self.cleared_button = w.Button(button_style="primary")
+        self.start_again_button = w.Button(description=shared.ui.start_again)
+        self.downloads = w.HTML("")
+        self.screen = w.VBox([self.message, self.cleared_button])
+
+
 class PatientDashboard(w.VBox):
     """The whole patient page: notices on every screen, and the current screen.
 
@@ -255,6 +288,7 @@ class PatientDashboard(w.VBox):
         """Build every screen from the content in ``language``."""
         self._content = content
         self.loading = HTML("")
+        self._tracker_log: SessionLog | None = None
         super().__init__([])
         self.add_class("cam-app")
         self._build(language if language in content.languages else "en")
@@ -273,7 +307,11 @@ class PatientDashboard(w.VBox):
         return self.flow.state.screen
 
     def _build(self, language: str, carry: FlowState | None = None) -> None:
-        """(Re)build every widget in ``language``; carry the patient's state over."""
+        """(Re)build the page in ``language``; carry the patient's state over.
+
+        Only the first screen is built here: the outcome and guide widgets are built on the
+        patient's first tick (or when first needed), so the first page sends fewer widgets.
+        """
         content = self._content
         self._language = language
         self._screening = content.screening(language)
@@ -282,13 +320,8 @@ class PatientDashboard(w.VBox):
         shared = self._shared
         self.flow = PatientFlow(self._screening)
         self.question = QuestionScreen(self._screening, shared)
-        self.outcome = w.HTML("").add_class("cam-outcome")
-        self.cleared_button = w.Button(button_style="primary")
-        self.start_again_button = w.Button(description=shared.ui.start_again)
-        self.downloads = w.HTML("")
-        self.guide = GuideScreen(self._guide, shared)
-        self._add_tracker(language)
-        self._outcome_screen = w.VBox([self.outcome, self.cleared_button])
+        self._outcome_parts: OutcomeParts | None = None
+        self._guide_screen: GuideScreen | None = None
         self._screen = w.VBox([]).add_class("cam-screen")
         self.language_buttons = {
             other: w.Button(description=content.shared(other).ui.language_name)
@@ -298,30 +331,69 @@ class PatientDashboard(w.VBox):
         for other, button in self.language_buttons.items():
             button.on_click(lambda _b, lang=other: self.switch_language(lang))
         self.question.continue_button.on_click(lambda _b: self.flow.submit(self.question.answers()))
-        self.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
-        self.start_again_button.on_click(lambda _b: self.flow.start_again())
+        for box in (*self.question.flags.values(), self.question.none_box):
+            box.observe(self._prepare_next_screens, "value")
         self.flow.observe(self._draw)
-        marker = (
-            f'<span hidden data-cam-lang="{escape(language)}" '
-            f'data-cam-title="{escape(shared.ui.page_title)}" '
-            f'data-cam-session-lost="{escape(shared.ui.session_lost)}"></span>'
-        )
+        self.flow.observe(self._forget_on_restart)
         self.announcer = w.HTML("").add_class("cam-live").add_class("cam-sr-only")
-        header = w.HTML(f"<header>{heading_html(shared.ui.page_title, 1)}{marker}</header>")
-        children: list[w.Widget] = [w.HTML(f"<style>{_css()}</style>")]
-        banner = _preview_banner(content, shared)
-        if banner:
-            children.append(w.HTML(banner))
-        children += [
+        top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
+        self.children = [
+            w.HTML(top),
             w.HBox(list(self.language_buttons.values())).add_class("cam-languages"),
-            header,
-            w.HTML(_notice_html(shared.emergency, "cam-notice", "aside", shared.ui.emergency_more)),
+            w.HTML(_header_html(shared, language)),
             self.announcer,
             self._screen,
             w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
         ]
-        self.children = children
         self._restore(carry)
+
+    def _prepare_next_screens(self, _change: object = None) -> None:
+        """Build the outcome and guide widgets on the patient's first tick, once.
+
+        They are left out of the first page (it loads faster with fewer widgets) and built
+        while the patient is still choosing, so that Continue is as quick as ever.
+        """
+        for box in (*self.question.flags.values(), self.question.none_box):
+            box.unobserve(self._prepare_next_screens, "value")
+        _ = self._outcome, self.guide
+
+    @property
+    def _outcome(self) -> OutcomeParts:
+        """The outcome screen's widgets, built the first time they are needed."""
+        if self._outcome_parts is None:
+            parts = OutcomeParts(self._shared)
+            parts.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
+            parts.start_again_button.on_click(lambda _b: self.flow.start_again())
+            self._outcome_parts = parts
+        return self._outcome_parts
+
+    @property
+    def outcome(self) -> w.HTML:
+        """The outcome message."""
+        return self._outcome.message
+
+    @property
+    def cleared_button(self) -> w.Button:
+        """The button for "my doctor has cleared me" (its label comes from the outcome)."""
+        return self._outcome.cleared_button
+
+    @property
+    def start_again_button(self) -> w.Button:
+        """Start again: back to an empty question."""
+        return self._outcome.start_again_button
+
+    @property
+    def downloads(self) -> w.HTML:
+        """The patient's own downloads (summary and FHIR answers)."""
+        return self._outcome.downloads
+
+    @property
+    def guide(self) -> GuideScreen:
+        """The guide screen, built the first time it is needed."""
+        if self._guide_screen is None:
+            self._guide_screen = GuideScreen(self._guide, self._shared)
+            self._add_tracker(self._language)
+        return self._guide_screen
 
     def _restore(self, carry: FlowState | None) -> None:
         """Replay a state from another language (same rules, same ids) or start fresh."""
@@ -393,7 +465,7 @@ class PatientDashboard(w.VBox):
         if state.screen is Screen.outcome:
             self.outcome.value = message
             self.cleared_button.description = outcome.cleared_label or ""
-            self._screen.children = [self._outcome_screen, self.downloads, self.start_again_button]
+            self._screen.children = [self._outcome.screen, self.downloads, self.start_again_button]
             return
         if state.cleared and outcome.cleared_message:
             top = body_html(outcome.cleared_message)
@@ -402,6 +474,13 @@ class PatientDashboard(w.VBox):
         self.guide.show_top(f'<div class="cam-outcome">{top}</div>')
         self.guide.show_section(0)
         self._screen.children = [self.guide, self.downloads, self.start_again_button]
+
+    def _forget_on_restart(self, state: FlowState) -> None:
+        """On "Start again", drop everything of the patient's: tracked sessions included."""
+        if state == FlowState():
+            self._tracker_log = None
+            if self._guide_screen is not None:
+                self._guide_screen.forget_parts()
 
     def _add_tracker(self, language: str) -> None:
         """Add "Track your sessions" to the guide when the content has a tracker.
@@ -419,17 +498,11 @@ class PatientDashboard(w.VBox):
         def build() -> w.Widget:
             from cam_workbench.views.tracker import TrackerPanel
 
-            panel = TrackerPanel(tracker, getattr(self, "_tracker_log", None))
+            panel = TrackerPanel(tracker, self._tracker_log)
             self._tracker_log = panel.session_log
             return panel
 
-        def forget(state: FlowState) -> None:
-            if state == FlowState():  # "Start again": nothing of the patient's is kept
-                self._tracker_log = None
-                self.guide.forget_parts()
-
         self.guide.add_part(tracker.heading, build)
-        self.flow.observe(forget)
 
 
 def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:
