@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import http.client
 import threading
 import time
 from typing import Any
@@ -59,9 +60,9 @@ def flood(server: Server, total: int, concurrency: int) -> dict[str, Any]:
     def one(_: int) -> None:
         start = time.monotonic()
         try:
-            status, _, _ = get_page(server.url, timeout_s=120)
+            status, _, _ = get_page(server.url, timeout_s=60)
             statuses[str(status)] += 1
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:  # counted, the flood goes on
             statuses[type(error).__name__] += 1
         durations.append(time.monotonic() - start)
 

@@ -32,11 +32,25 @@ _CONFIG = re.compile(
 )
 
 
+def _read_by(response: Any, deadline: float) -> bytes:
+    """The whole body, or TimeoutError past ``deadline`` (a slowly streamed page counts)."""
+    chunks = []
+    while chunk := response.read1(65536):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page was still coming at the deadline")
+    return b"".join(chunks)
+
+
 def get_page(url: str, timeout_s: float = 120.0) -> tuple[int, str, str]:
-    """GET a page without a websocket: (status, body, the ``_xsrf`` cookie or "")."""
+    """GET a page without a websocket: (status, body, the ``_xsrf`` cookie or "").
+
+    ``timeout_s`` bounds the whole request (raises TimeoutError), not only each read.
+    """
+    deadline = time.monotonic() + timeout_s
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            body = response.read().decode("utf-8", "replace")
+            body = _read_by(response, deadline).decode("utf-8", "replace")
             status, headers = response.status, response.headers
     except urllib.error.HTTPError as error:
         body = error.read().decode("utf-8", "replace")

@@ -292,8 +292,8 @@ def markdown(results: dict[str, Any]) -> str:
                 _fmt(culling.get("flood_kernels_gone_after_flood_s")),
                 f"{base['kernels_at_end_of_watch'] - base['kernels_before']} of {base['gets']} "
                 f"still live after {base['watched_s']} s"
-                if base
-                else "",
+                if "kernels_before" in base
+                else base.get("error", ""),
                 "",
             )
         )

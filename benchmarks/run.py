@@ -238,7 +238,10 @@ def flood_phase(
     if args.baseline_flood:
 
         def baseline_flood() -> None:
-            baseline.update(flood(voila, args.baseline_flood, args.flood_concurrency))
+            try:
+                baseline.update(flood(voila, args.baseline_flood, args.flood_concurrency))
+            except Exception as error:  # recorded, the run goes on
+                baseline["error"] = repr(error)
 
         side = threading.Thread(target=baseline_flood, daemon=True)
         side.start()

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 from IPython.display import HTML
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_button import ButtonStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
@@ -58,31 +61,63 @@ def _notice_html(notice: Notice, css_class: str, element: str, more: str | None 
     )
 
 
+class Looks:
+    """One Layout and one style model per widget kind, shared by widgets that keep theirs.
+
+    Each ipywidget otherwise brings its own Layout and style model (three models for one
+    checkbox), and the page fetches and builds every model before it shows the question.
+    Widgets whose layout changes (Back/Next, the guide's parts) keep their own.
+    """
+
+    def __init__(self) -> None:
+        """Make the shared models."""
+        self.layout = w.Layout()
+        self.html_style = HTMLStyle()
+        self.checkbox_style = CheckboxStyle()
+        self.button_style = ButtonStyle()
+
+    def html(self, value: str = "") -> w.HTML:
+        """An HTML widget."""
+        return w.HTML(value, layout=self.layout, style=self.html_style)
+
+    def checkbox(self, description: str) -> w.Checkbox:
+        """An unchecked checkbox, its label beside it (no indent)."""
+        return w.Checkbox(
+            value=False,
+            description=description,
+            indent=False,
+            layout=self.layout,
+            style=self.checkbox_style,
+        )
+
+    def button(self, description: str = "", **kwargs: str) -> w.Button:
+        """A button."""
+        return w.Button(
+            description=description, layout=self.layout, style=self.button_style, **kwargs
+        )
+
+
 class QuestionScreen(w.VBox):
     """The red-flag question: one checkbox per item, "none of these", and Continue."""
 
-    def __init__(self, screening: ScreeningFile, shared: SharedFile) -> None:
+    def __init__(self, screening: ScreeningFile, shared: SharedFile, looks: Looks) -> None:
         """Build the checkboxes from the screening items."""
         self._screening = screening
         heading = heading_html(screening.question, 2)
         hint = f"<p>{escape(screening.hint)}</p>" if screening.hint else ""
-        self._flags = {
-            item.id: w.Checkbox(value=False, description=item.text, indent=False)
-            for item in screening.items
-        }
-        self.none_box = w.Checkbox(
-            value=False, description=screening.none_option.text, indent=False
-        )
-        self.prompt = w.HTML("").add_class("cam-prompt")
-        self.continue_button = w.Button(description=shared.ui.continue_, button_style="primary")
+        self._flags = {item.id: looks.checkbox(item.text) for item in screening.items}
+        self.none_box = looks.checkbox(screening.none_option.text)
+        self.prompt = looks.html().add_class("cam-prompt")
+        self.continue_button = looks.button(shared.ui.continue_, button_style="primary")
         super().__init__(
             [
-                w.HTML(heading + hint),
+                looks.html(heading + hint),
                 *self._flags.values(),
                 self.none_box,
                 self.prompt,
                 self.continue_button,
-            ]
+            ],
+            layout=looks.layout,
         )
 
     @property
@@ -116,27 +151,29 @@ class QuestionScreen(w.VBox):
 class GuideScreen(w.VBox):
     """The guide, one section at a time, with a list of sections and Back/Next."""
 
-    def __init__(self, guide: GuideFile, shared: SharedFile) -> None:
+    def __init__(self, guide: GuideFile, shared: SharedFile, looks: Looks) -> None:
         """Build the section list and the section view."""
         self._guide = guide
         self._shared = shared
-        self.top = w.HTML("")
+        self._looks = looks
+        self.top = looks.html()
         intro = body_html(guide.intro) if guide.intro else ""
-        header = w.HTML(heading_html(shared.ui.guide_heading, 2) + intro)
-        contents = w.HTML(f"<p><strong>{escape(shared.ui.guide_contents)}</strong></p>")
-        self.section_buttons = [w.Button(description=s.heading) for s in guide.sections]
+        contents = f"<p><strong>{escape(shared.ui.guide_contents)}</strong></p>"
+        header = looks.html(heading_html(shared.ui.guide_heading, 2) + intro + contents)
+        self.section_buttons = [looks.button(s.heading) for s in guide.sections]
         for index, button in enumerate(self.section_buttons):
             button.on_click(lambda _b, i=index: self.show_section(i))
-        self.section = w.HTML("")
-        self.previous_button = w.Button(description=shared.ui.previous)
-        self.next_button = w.Button(description=shared.ui.next)
+        self.section = looks.html()
+        # Back and Next hide and show: a layout of their own each.
+        self.previous_button = w.Button(description=shared.ui.previous, style=looks.button_style)
+        self.next_button = w.Button(description=shared.ui.next, style=looks.button_style)
         self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
         self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
         self.current = 0
-        self.nav = nav = w.Box(self.section_buttons).add_class("cam-nav")
+        self.nav = nav = w.Box(self.section_buttons, layout=looks.layout).add_class("cam-nav")
         self._parts: list[w.Box] = []  # entries added by add_part (e.g. the session tracker)
-        steps = w.HBox([self.previous_button, self.next_button])
-        super().__init__([self.top, header, contents, nav, self.section, steps])
+        steps = w.HBox([self.previous_button, self.next_button], layout=looks.layout)
+        super().__init__([self.top, header, nav, self.section, steps], layout=looks.layout)
         self.show_section(0)
 
     def show_section(self, index: int) -> None:
@@ -169,8 +206,8 @@ class GuideScreen(w.VBox):
         path to the first question) and kept until :meth:`forget_parts`. Showing a section
         closes it again.
         """
-        button = w.Button(description=label)
-        holder = w.VBox([]).add_class("cam-part")
+        button = self._looks.button(label)
+        holder = w.VBox([]).add_class("cam-part")  # shown and hidden: a layout of its own
         holder.layout.display = "none"
 
         def open_part(_b: object = None) -> None:
@@ -269,13 +306,13 @@ def _header_html(shared: SharedFile, language: str) -> str:
 class OutcomeParts:
     """The outcome screen's widgets: the message, "cleared", downloads and Start again."""
 
-    def __init__(self, shared: SharedFile) -> None:
+    def __init__(self, shared: SharedFile, looks: Looks) -> None:
         """Build the widgets; the dashboard fills them in for each outcome."""
-        self.message = w.HTML("").add_class("cam-outcome")
-        self.cleared_button = w.Button(button_style="primary")
-        self.start_again_button = w.Button(description=shared.ui.start_again)
-        self.downloads = w.HTML("")
-        self.screen = w.VBox([self.message, self.cleared_button])
+        self.message = looks.html().add_class("cam-outcome")
+        self.cleared_button = looks.button(button_style="primary")
+        self.start_again_button = looks.button(shared.ui.start_again)
+        self.downloads = looks.html()
+        self.screen = w.VBox([self.message, self.cleared_button], layout=looks.layout)
 
 
 class PatientDashboard(w.VBox):
@@ -319,12 +356,13 @@ class PatientDashboard(w.VBox):
         self._guide = content.guide(language)
         shared = self._shared
         self.flow = PatientFlow(self._screening)
-        self.question = QuestionScreen(self._screening, shared)
+        self._looks = looks = Looks()
+        self.question = QuestionScreen(self._screening, shared, looks)
         self._outcome_parts: OutcomeParts | None = None
         self._guide_screen: GuideScreen | None = None
-        self._screen = w.VBox([]).add_class("cam-screen")
+        self._screen = w.VBox([], layout=looks.layout).add_class("cam-screen")
         self.language_buttons = {
-            other: w.Button(description=content.shared(other).ui.language_name)
+            other: looks.button(content.shared(other).ui.language_name)
             for other in content.languages
             if other != language
         }
@@ -335,15 +373,16 @@ class PatientDashboard(w.VBox):
             box.observe(self._prepare_next_screens, "value")
         self.flow.observe(self._draw)
         self.flow.observe(self._forget_on_restart)
-        self.announcer = w.HTML("").add_class("cam-live").add_class("cam-sr-only")
+        self.announcer = looks.html().add_class("cam-live").add_class("cam-sr-only")
         top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
+        languages = w.HBox(list(self.language_buttons.values()), layout=looks.layout)
         self.children = [
-            w.HTML(top),
-            w.HBox(list(self.language_buttons.values())).add_class("cam-languages"),
-            w.HTML(_header_html(shared, language)),
+            looks.html(top),
+            languages.add_class("cam-languages"),
+            looks.html(_header_html(shared, language)),
             self.announcer,
             self._screen,
-            w.HTML(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
+            looks.html(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
         ]
         self._restore(carry)
 
@@ -361,7 +400,7 @@ class PatientDashboard(w.VBox):
     def _outcome(self) -> OutcomeParts:
         """The outcome screen's widgets, built the first time they are needed."""
         if self._outcome_parts is None:
-            parts = OutcomeParts(self._shared)
+            parts = OutcomeParts(self._shared, self._looks)
             parts.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
             parts.start_again_button.on_click(lambda _b: self.flow.start_again())
             self._outcome_parts = parts
@@ -391,7 +430,7 @@ class PatientDashboard(w.VBox):
     def guide(self) -> GuideScreen:
         """The guide screen, built the first time it is needed."""
         if self._guide_screen is None:
-            self._guide_screen = GuideScreen(self._guide, self._shared)
+            self._guide_screen = GuideScreen(self._guide, self._shared, self._looks)
             self._add_tracker(self._language)
         return self._guide_screen
 
