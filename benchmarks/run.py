@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import statistics
 import sys
@@ -54,8 +55,8 @@ def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
-    return round(ordered[rank], 1)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))  # the smallest value >= q% of them
+    return round(ordered[rank - 1], 1)
 
 
 def spread(values: list[float]) -> dict[str, Any]:
@@ -288,7 +289,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warm-loads", type=int, default=5, help="measured repeat visits")
     parser.add_argument("--sessions", type=int, default=50, help="concurrent patient sessions")
     parser.add_argument("--cycles", type=int, default=6, help="Continue clicks per session")
-    parser.add_argument("--browser-clicks", type=int, default=20)
+    parser.add_argument("--browser-clicks", type=int, default=40)
     parser.add_argument("--flood", type=int, default=300, help="page GETs in the flood")
     parser.add_argument("--flood-concurrency", type=int, default=20)
     parser.add_argument(

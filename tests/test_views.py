@@ -200,3 +200,19 @@ def test_the_first_page_carries_only_the_question_and_a_tick_builds_the_rest(con
     board.cleared_button.click()
     assert board.screen is Screen.guide
     assert set(ipywidgets.widgets.widget._instances) == before  # nothing built on the clicks
+
+
+def test_hiding_back_and_next_hides_nothing_else(dashboard):
+    # Most widgets share one layout model: Back/Next (and the guide's parts) have their own,
+    # so hiding them cannot hide the section list, the checkboxes or Start again.
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    guide = dashboard.guide
+    assert guide.previous_button.layout.visibility == "hidden"  # on the first section
+    shown = [*guide.section_buttons, dashboard.start_again_button, guide.section]
+    shown += [*dashboard.question.flags.values(), dashboard.question.continue_button]
+    assert all(w.layout.visibility is None and w.layout.display is None for w in shown)
+    guide.section_buttons[-1].click()
+    assert guide.next_button.layout.visibility == "hidden"
+    assert guide.previous_button.layout.visibility == "visible"
+    assert all(w.layout.visibility is None and w.layout.display is None for w in shown)
