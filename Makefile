@@ -22,7 +22,7 @@ serve: $(STAMP)
 chromium:
 	@scripts/ensure-chromium
 
-## Benchmark `cam-workbench serve` against plain Voila (about 7 min; ARGS="--quick" for ~5).
+## Benchmark `cam-workbench serve` against plain Voila (about 6 min; ARGS="--quick" for ~4).
 ## Writes benchmarks/results/latest.json and latest.md (see benchmarks/README.md).
 benchmark: $(STAMP) chromium
 	$(BIN)/python benchmarks/run.py $(ARGS)

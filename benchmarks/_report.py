@@ -144,7 +144,13 @@ def _fmt(value: Any, unit: str = "") -> str:
         return "–"
     if isinstance(value, float):
         value = f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
     return f"{value}{unit}"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _kib(value: int | None) -> str:
@@ -161,7 +167,8 @@ def markdown(results: dict[str, Any]) -> str:
     def pair(title: str, path: tuple[str, ...], unit: str = "", ratio: bool = True) -> None:
         a = _get(loads, "cam", *path)
         b = _get(loads, "voila", *path)
-        rows.append((title, _fmt(a, unit), _fmt(b, unit), _fmt(_ratio(a, b)) if ratio else ""))
+        shown = _fmt_ratio(_ratio(a, b)) if ratio else ""
+        rows.append((title, _fmt(a, unit), _fmt(b, unit), shown))
 
     n_cold = _get(loads, "cam", "ttfq_cold_ms", "n")
     n_warm = _get(loads, "cam", "ttfq_warm_ms", "n")
@@ -192,7 +199,7 @@ def markdown(results: dict[str, Any]) -> str:
             a = _get(loads, "cam", f"wire_{kind}", key)
             b = _get(loads, "voila", f"wire_{kind}", key)
             rows.append(
-                (f"Wire, {title}: {label}", fmt(a), fmt(b), _fmt(_ratio(a, b)) if a else "")
+                (f"Wire, {title}: {label}", fmt(a), fmt(b), _fmt_ratio(_ratio(a, b)) if a else "")
             )
     for key, label in (
         ("static_js_css_compressed", "static JS/CSS sent compressed"),
@@ -214,11 +221,11 @@ def markdown(results: dict[str, Any]) -> str:
         title = f"Click → outcome p95 (ms), {label}"
         if name_key == "browser":
             title += f" page while {_get(inter, 'cam', 'sessions_requested')} sessions click"
-        rows.append((title, _fmt(a), _fmt(b), _fmt(_ratio(a, b))))
+        rows.append((title, _fmt(a), _fmt(b), _fmt_ratio(_ratio(a, b))))
         a = _get(inter, "cam", name_key, "median")
         b = _get(inter, "voila", name_key, "median")
         n = _get(inter, "cam", name_key, "n")
-        rows.append((f"  – median (ms), n = {n}", _fmt(a), _fmt(b), _fmt(_ratio(a, b))))
+        rows.append((f"  – median (ms), n = {n}", _fmt(a), _fmt(b), _fmt_ratio(_ratio(a, b))))
     errors = []
     for name in ("cam", "voila"):
         ws_errors = _get(inter, name, "websocket", "errors")
