@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import shutil
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from _procs import memory_kib
 from _servers import Server
 
-CHROMIUM = os.environ.get("CAM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# The browser tests' Chromium and flags (tests/conftest.py): one definition for both.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+
+CHROMIUM = chromium_path() or "/usr/bin/chromium"
 """Debian's Chromium, or $CAM_CHROMIUM (as for the browser tests)."""
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Records, in ms since navigation start (performance.now()), when the first red-flag checkbox
 # is usable: in the DOM, enabled, and visible (no display: none or visibility: hidden on it or

@@ -35,26 +35,17 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each goal of the issue: target, measured value, met or not."""
     loads = results.get("loads", {})
     out: list[dict[str, Any]] = []
-    cam_cold = _get(loads, "cam", "ttfq_cold_ms", "median")
-    voila_cold = _get(loads, "voila", "ttfq_cold_ms", "median")
-    ratio = _ratio(cam_cold, voila_cold)
-    out.append(
-        {
-            "goal": "time to first question (first visit, median) <= 0.6 x plain Voila",
-            "value": f"{cam_cold} ms / {voila_cold} ms = {ratio}",
-            "met": ratio is not None and ratio <= TTFQ_RATIO,
-        }
-    )
-    cam_warm = _get(loads, "cam", "ttfq_warm_ms", "median")
-    voila_warm = _get(loads, "voila", "ttfq_warm_ms", "median")
-    ratio = _ratio(cam_warm, voila_warm)
-    out.append(
-        {
-            "goal": "time to first question (repeat visit, median) <= 0.6 x plain Voila",
-            "value": f"{cam_warm} ms / {voila_warm} ms = {ratio}",
-            "met": ratio is not None and ratio <= TTFQ_RATIO,
-        }
-    )
+    for kind, visit in (("cold", "first visit"), ("warm", "repeat visit")):
+        cam = _get(loads, "cam", f"ttfq_{kind}_ms", "median")
+        voila = _get(loads, "voila", f"ttfq_{kind}_ms", "median")
+        ratio = _ratio(cam, voila)
+        out.append(
+            {
+                "goal": f"time to first question ({visit}, median) <= 0.6 x plain Voila",
+                "value": f"{cam} ms / {voila} ms = {ratio}",
+                "met": ratio is not None and ratio <= TTFQ_RATIO,
+            }
+        )
     uss = _get(loads, "cam", "kernel_uss_cold_mib", "median")
     out.append(
         {
