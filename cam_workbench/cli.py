@@ -112,20 +112,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     content_dir = _content_dir(args).resolve()
     content = load_content(content_dir)
     if args.production:
-        from cam_workbench.review.signoff import needs_approval
+        from cam_workbench.review.signoff import publication_blockers
 
-        blocking = needs_approval(content)
+        blocking = publication_blockers(content)
         if blocking:
             print(
-                "cam-workbench serve: refusing --production: patient content not approved "
-                "or changed since approval:",
+                "cam-workbench serve: refusing --production: patient content not approved, "
+                "changed since approval, or past its review date:",
                 file=sys.stderr,
             )
-            for name in blocking:
-                print(f"  {name}", file=sys.stderr)
+            for line in blocking:
+                print(f"  {line}", file=sys.stderr)
             print(
-                "Have a clinical reviewer check it and run 'cam-workbench approve --reviewer "
-                "NAME', or serve without --production (a preview banner is shown).",
+                "Have a clinical reviewer check it (see 'cam-workbench review-status') and run "
+                "'cam-workbench approve --reviewer NAME', or serve without --production (a "
+                "preview banner is shown).",
                 file=sys.stderr,
             )
             return EXIT_PROBLEMS
@@ -195,6 +196,9 @@ def cmd_review_status(args: argparse.Namespace) -> int:
     statuses = signoff.file_status(content)
     for line in signoff.status_lines(statuses, signoff.stale_approvals(content)):
         print(line)
+    overdue = signoff.overdue_files(content)
+    for late in overdue:
+        print(f"{late.file}: next clinical review was due on {late.due.isoformat()} (overdue)")
     blocked = [s.file for s in statuses if not s.ok]
     if blocked:
         print(
@@ -202,8 +206,18 @@ def cmd_review_status(args: argparse.Namespace) -> int:
             f"reviewer's approval: {', '.join(blocked)}. After reviewing them, run "
             "'cam-workbench approve --reviewer NAME [FILE ...]'."
         )
+    if overdue:
+        print(
+            f"{len(overdue)} patient content file(s) are past their review date: a clinical "
+            "reviewer reviews each one, sets meta.last_reviewed and a new meta.next_review_due "
+            "in it, and approves it again."
+        )
+    if blocked or overdue:
         return EXIT_PROBLEMS
-    print(f"All {len(statuses)} patient content files are approved and unchanged.")
+    print(
+        f"All {len(statuses)} patient content files are approved, unchanged and within "
+        "their review dates."
+    )
     return EXIT_OK
 
 

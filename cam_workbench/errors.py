@@ -123,9 +123,23 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "outcome '{id}' has 'gate: true' but no '{key}'",
         "add '{key}:' (the patient's way on once their doctor has cleared them)",
     ),
-    "cleared_label_word": (
-        "cleared_label of outcome '{id}' does not contain the word 'cleared'",
-        "say it plainly, e.g. 'My doctor has cleared me'",
+    "cleared_label_own_words": (
+        "cleared_label of outcome '{id}' is not worded as the patient's own statement",
+        "start it with 'I', e.g. 'I have talked with my doctor about these signs, and they "
+        "said I can do this program' (the page must never state the clearance as a fact)",
+    ),
+    "stop_needs_gate": (
+        "outcome '{id}' has 'stop: true' but not 'gate: true'",
+        "add 'gate: true' (an outcome that stops the patient must be shown before the program)",
+    ),
+    "stop_with_clearance": (
+        "outcome '{id}' has 'stop: true' and also '{key}'",
+        "remove '{key}': there is no way on to the program from an outcome that stops",
+    ),
+    "placeholder_text": (
+        "placeholder text '{text}' left in patient content{where}",
+        "write the real text here (placeholders such as 'TODO: write this text' come from "
+        "'cam-workbench import fhir' and must never reach patients)",
     ),
     "empty_rule": (
         "rule '{rule}' has no condition",

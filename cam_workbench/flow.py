@@ -1,7 +1,9 @@
 """The patient's path through the dashboard, as a plain state machine (no widgets).
 
-question → (see_doctor outcome → cleared) → guide, or question → guide. Views observe a
-:class:`PatientFlow` and call its methods; tests drive it directly.
+question → guide (no flag); question → outcome → (the patient says their doctor cleared
+them → they confirm it) → guide (a gate); question → outcome, and no further (an outcome
+that stops, e.g. urgent care). Views observe a :class:`PatientFlow` and call its methods;
+tests drive it directly.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ class FlowState:
     answers: Answers | None = None
     decision: Decision | None = None
     prompt: AnswerProblem | None = None
+    confirming: bool = False
+    """The patient said their doctor cleared them; the page asks them to confirm it."""
     cleared: bool = False
+    """The patient said, and confirmed, that their doctor cleared them (their own report)."""
 
 
 Listener = Callable[[FlowState], None]
@@ -70,12 +75,34 @@ class PatientFlow:
         self._set(FlowState(screen=screen, answers=answers, decision=decision))
         return self._state
 
-    def confirm_cleared(self) -> FlowState:
-        """The patient says their doctor has cleared them: go on to the guide."""
+    def _clearance_offered(self) -> bool:
+        """Whether the current screen offers the "my doctor said I can" step."""
         decision = self._state.decision
-        if decision is None or not decision.outcome.gate:
+        return (
+            self._state.screen is Screen.outcome
+            and decision is not None
+            and decision.outcome.gate
+            and not decision.outcome.stop
+            and decision.outcome.cleared_label is not None
+        )
+
+    def say_cleared(self) -> FlowState:
+        """The patient says their doctor said they can do the program: ask them to confirm."""
+        if self._clearance_offered() and not self._state.confirming:
+            self._set(replace(self._state, confirming=True))
+        return self._state
+
+    def back_from_confirm(self) -> FlowState:
+        """The patient does not confirm: back to the advice."""
+        if self._state.confirming:
+            self._set(replace(self._state, confirming=False))
+        return self._state
+
+    def confirm_cleared(self) -> FlowState:
+        """The patient confirms what they said: go on to the guide (only after say_cleared)."""
+        if not (self._clearance_offered() and self._state.confirming):
             return self._state
-        self._set(replace(self._state, screen=Screen.guide, cleared=True))
+        self._set(replace(self._state, screen=Screen.guide, confirming=False, cleared=True))
         return self._state
 
     def start_again(self) -> FlowState:

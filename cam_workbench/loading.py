@@ -8,6 +8,7 @@ one pass. :func:`load_content` returns a :class:`ContentSet` or raises
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -22,6 +23,7 @@ from cam_workbench.errors import ContentError, Problem, problem
 from cam_workbench.model import (
     KIND_MODELS,
     GuideFile,
+    Outcome,
     PematFile,
     ScreeningFile,
     SharedFile,
@@ -382,11 +384,49 @@ def _check_file(data: Any, parsed: Parsed, path: str) -> Iterator[Problem]:
     yield from _check_unique(parsed, path, ("sources",), "source")
     yield from _check_source_refs(parsed, path)
     kind = data.get("kind")
+    model_cls = KIND_MODELS.get(kind) if isinstance(kind, str) else None
+    if model_cls is not None and getattr(model_cls, "patient_facing", False):
+        yield from _check_placeholders(parsed, path)
     if kind == "screening":
         yield from _check_unique(parsed, path, ("items", "outcomes", "rules"), "entry")
         yield from _check_rules(parsed, path)
     elif kind == "guide":
         yield from _check_unique(parsed, path, ("sections",), "section")
+
+
+#: Text that marks a placeholder (``import fhir`` writes ``TODO: write this text``).
+#: Capitals only: Spanish "todo" (all) is a word, not a placeholder.
+PLACEHOLDER_MARK: Final = re.compile(r"\b(?:TODO|FIXME|TBD|XXX)\b|[Ll]orem ipsum")
+
+
+def _check_placeholders(parsed: Parsed, path: str) -> Iterator[Problem]:
+    """No placeholder text anywhere a patient could read it (all but ``meta`` and sources)."""
+    data = parsed.data
+    for key in data if isinstance(data, dict) else ():
+        if key in ("meta", "sources", "kind"):
+            continue
+        for at, text in _strings(data[key], (key,)):
+            found = PLACEHOLDER_MARK.search(text)
+            if found:
+                yield problem(
+                    "placeholder_text",
+                    path,
+                    parsed.line_of(at),
+                    text=found.group(0),
+                    where=_where(at),
+                )
+
+
+def _strings(data: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Yield (path, text) for every string value in the data."""
+    if isinstance(data, str):
+        yield at, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _strings(v, (*at, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _strings(v, (*at, i))
 
 
 def _check_unique(parsed: Parsed, path: str, keys: tuple[str, ...], what: str) -> Iterator[Problem]:
@@ -486,14 +526,28 @@ def _check_model(model: Any, parsed: Parsed, path: str) -> Iterator[Problem]:
                 second=outcome.id,
             )
         tiers[outcome.tier] = outcome.id
-        if outcome.gate:
-            for key in ("cleared_label", "cleared_message"):
-                if getattr(outcome, key) is None:
-                    yield problem("gate_needs_clearance", path, line, id=outcome.id, key=key)
-            label = outcome.cleared_label or ""
-            if label and model.meta.language == "en" and "cleared" not in label.lower():
-                yield problem("cleared_label_word", path, line, id=outcome.id)
+        yield from _check_way_on(outcome, model.meta.language, line, path)
     yield from _check_coverage(model, parsed, path)
+
+
+def _check_way_on(outcome: Outcome, language: str, line: int, path: str) -> Iterator[Problem]:
+    """Gate, stop and clearance agree: a gate has a way on (clearance) unless it stops."""
+    clearance = ("cleared_label", "cleared_message")
+    if outcome.stop:
+        if not outcome.gate:
+            yield problem("stop_needs_gate", path, line, id=outcome.id)
+        for key in clearance:
+            if getattr(outcome, key) is not None:
+                yield problem("stop_with_clearance", path, line, id=outcome.id, key=key)
+        return
+    if not outcome.gate:
+        return
+    for key in clearance:
+        if getattr(outcome, key) is None:
+            yield problem("gate_needs_clearance", path, line, id=outcome.id, key=key)
+    label = outcome.cleared_label or ""
+    if label and language == "en" and not label.startswith(("I ", "I'")):
+        yield problem("cleared_label_own_words", path, line, id=outcome.id)
 
 
 def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator[Problem]:

@@ -89,14 +89,31 @@ class Source(_Strict):
     """One citation a section can point at."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
-    citation: Text
+    citation: Text = Field(description="Authors, title, publisher or journal, year (exactly)")
     url: str | None = None
+    note: Text | None = Field(
+        default=None,
+        description="For the reviewer: what this source supports here, and what it does not",
+    )
+
+
+class ListStyle(StrEnum):
+    """How a list inside a body is shown."""
+
+    bullets = "bullets"
+    checklist = "checklist"
+    steps = "steps"
 
 
 class BulletList(_Strict):
-    """A bulleted list inside a body of text."""
+    """A list inside a body of text: bullets, a checklist to print, or numbered steps."""
 
     bullets: Annotated[list[Text], Field(min_length=1)]
+    style: ListStyle = Field(
+        default=ListStyle.bullets,
+        description="bullets (default); checklist: a box to tick before each entry (a tool "
+        "the patient can print); steps: numbered steps joined by a line (a visual aid)",
+    )
 
 
 def _block_tag(value: Any) -> str:
@@ -110,6 +127,44 @@ Block = Annotated[
 ]
 Body = Annotated[list[Block], Field(min_length=1)]
 SourceRefs = Annotated[list[str], Field(min_length=1)]
+
+
+def _template_check(allowed: frozenset[str], required: frozenset[str]) -> Any:
+    """A validator: the text's ``{placeholders}`` are among ``allowed`` and include ``required``.
+
+    Checked when the content loads, so a typo in a placeholder is a content problem with a
+    line number, never an error on the patient's page.
+    """
+    names = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+
+    def check(text: str) -> str:
+        try:
+            fields = [
+                (name, spec, conversion)
+                for _, name, spec, conversion in string.Formatter().parse(text)
+                if name is not None
+            ]
+        except ValueError:
+            raise ValueError(
+                "a '{' or '}' without its pair: placeholders look like {n}; "
+                "write {{ or }} for a brace"
+            ) from None
+        for name, spec, conversion in fields:
+            if name not in allowed:
+                raise ValueError(f"unknown placeholder {{{name}}}: this text may use {names}")
+            if spec or conversion:
+                raise ValueError(f"write the placeholder as plain {{{name}}}, with no ':' or '!'")
+        missing = sorted(required - {name for name, _, _ in fields})
+        if missing:
+            raise ValueError(f"this text must contain {', '.join(f'{{{m}}}' for m in missing)}")
+        return text
+
+    return AfterValidator(check)
+
+
+def _template(*allowed: str, required: tuple[str, ...] = ()) -> Any:
+    """A text with ``{placeholders}`` filled in by the code, e.g. ``Session {n}``."""
+    return Annotated[Text, _template_check(frozenset(allowed), frozenset(required))]
 
 
 class _File(_Strict):
@@ -146,9 +201,25 @@ class Outcome(_Strict):
     tier: Annotated[int, Field(ge=0, le=100, description="Higher = more severe; most severe wins")]
     heading: Text
     message: Body
-    gate: bool = Field(description="True: the patient must confirm their doctor cleared them")
-    cleared_label: Text | None = None
-    cleared_message: Body | None = None
+    if_worse: Text = Field(
+        description="What to do if the signs get worse or new ones start (every outcome)"
+    )
+    gate: bool = Field(
+        description="True: the page stops here instead of going straight to the program"
+    )
+    stop: bool = Field(
+        default=False,
+        description="True (with gate: true): no way on to the program from this outcome, "
+        "not even once cleared (e.g. urgent care first); no cleared_label or cleared_message",
+    )
+    cleared_label: Text | None = Field(
+        default=None,
+        description="The patient's own statement that their doctor said they can go on "
+        "(first person: 'I have talked with my doctor ...'); never a fact stated by the page",
+    )
+    cleared_message: Body | None = Field(
+        default=None, description="Shown once the patient has said so: 'You told us ...'"
+    )
     sources: SourceRefs
 
 
@@ -244,6 +315,35 @@ class UiTexts(_Strict):
     preview_banner: Text | None = Field(
         default=None, description="Shown on every page while the content is not signed off"
     )
+    clearance: ClearanceTexts
+    review_dates: ReviewDateTexts
+
+
+class ClearanceTexts(_Strict):
+    """The extra step that confirms the patient's own report that their doctor cleared them."""
+
+    confirm: Text = Field(description="Asks the patient to check that what they said is true")
+    yes: Text = Field(description="Button: yes, it is true; go on to the program")
+    back: Text = Field(description="Button: go back to the advice")
+
+
+class ReviewDateTexts(_Strict):
+    """How a patient page shows when its content was last reviewed and when it is next due."""
+
+    last_reviewed: _template("date", required=("date",)) = Field(  # type: ignore[valid-type]
+        description="'Last reviewed: {date}'"
+    )
+    not_reviewed: Text = Field(description="Shown instead while no clinician has reviewed it")
+    next_review: _template("date", required=("date",)) = Field(  # type: ignore[valid-type]
+        description="'Next review: {date}'"
+    )
+    date_format: _template(  # type: ignore[valid-type]
+        "day", "month", "year", required=("day", "month", "year")
+    ) = Field(description="A date in words: '{month} {day}, {year}'")
+    months: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=40)]],
+        Field(min_length=12, max_length=12),
+    ] = Field(description="The names of the 12 months, January first")
 
 
 class SummaryTexts(_Strict):
@@ -330,6 +430,11 @@ class Approval(_Strict):
     date: dt.date
     sha256: Sha256
     sections: list[ApprovedSection]
+    next_review_due: dt.date | None = Field(
+        default=None,
+        description="The file's meta.next_review_due when it was approved: moving the date "
+        "later needs a new approval",
+    )
 
 
 class SignoffFile(_Strict):
@@ -411,44 +516,6 @@ class PematFile(_Strict):
 
 
 # --- session tracker (patient) ---------------------------------------------------------
-
-
-def _template_check(allowed: frozenset[str], required: frozenset[str]) -> Any:
-    """A validator: the text's ``{placeholders}`` are among ``allowed`` and include ``required``.
-
-    Checked when the content loads, so a typo in a placeholder is a content problem with a
-    line number, never an error on the patient's page.
-    """
-    names = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
-
-    def check(text: str) -> str:
-        try:
-            fields = [
-                (name, spec, conversion)
-                for _, name, spec, conversion in string.Formatter().parse(text)
-                if name is not None
-            ]
-        except ValueError:
-            raise ValueError(
-                "a '{' or '}' without its pair: placeholders look like {n}; "
-                "write {{ or }} for a brace"
-            ) from None
-        for name, spec, conversion in fields:
-            if name not in allowed:
-                raise ValueError(f"unknown placeholder {{{name}}}: this text may use {names}")
-            if spec or conversion:
-                raise ValueError(f"write the placeholder as plain {{{name}}}, with no ':' or '!'")
-        missing = sorted(required - {name for name, _, _ in fields})
-        if missing:
-            raise ValueError(f"this text must contain {', '.join(f'{{{m}}}' for m in missing)}")
-        return text
-
-    return AfterValidator(check)
-
-
-def _template(*allowed: str, required: tuple[str, ...] = ()) -> Any:
-    """A text with ``{placeholders}`` filled in by the code, e.g. ``Session {n}``."""
-    return Annotated[Text, _template_check(frozenset(allowed), frozenset(required))]
 
 
 class SourcedBody(_Strict):

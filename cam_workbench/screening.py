@@ -65,6 +65,24 @@ class Decision:
         return self.outcome.tier
 
 
+class WayOn(StrEnum):
+    """Where a patient may go from an outcome."""
+
+    guide = "guide"
+    """Straight on to the program."""
+    clearance = "clearance"
+    """On to the program once they say (and confirm) their doctor said they can."""
+    stop = "stop"
+    """No way on from the page (e.g. get urgent care first)."""
+
+
+def way_on(outcome: Outcome) -> WayOn:
+    """Where the patient may go from ``outcome`` (from its ``gate`` and ``stop``)."""
+    if not outcome.gate:
+        return WayOn.guide
+    return WayOn.stop if outcome.stop else WayOn.clearance
+
+
 def rule_fires(rule: Rule, answers: Answers) -> bool:
     """Whether one rule's condition holds for the answers (conditions combine with AND)."""
     cond = rule.when

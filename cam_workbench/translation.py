@@ -61,7 +61,7 @@ ENTRY_NAMES: Final[Mapping[str, str]] = {
 }
 
 #: Keys that hold the screening logic: compared exactly (differences are errors).
-LOGIC_KEYS: Final = frozenset({"rules", "tier", "gate"})
+LOGIC_KEYS: Final = frozenset({"rules", "tier", "gate", "stop"})
 
 #: Keys whose values are references, never translated: compared by value (warnings).
 REFERENCE_KEYS: Final = frozenset({"sources"})
@@ -199,7 +199,7 @@ def check_logic(pair: Pair) -> Iterator[Problem]:
     source_outcomes = _by_id(source.get("outcomes"))
     for outcome_id, (index, outcome) in _by_id(translation.get("outcomes")).items():
         original = source_outcomes.get(outcome_id, (0, None))[1]
-        for key in ("tier", "gate"):
+        for key in ("tier", "gate", "stop"):
             if original is not None and outcome.get(key) != original.get(key):
                 yield differs(("outcomes", index, key), f"{key} of outcome '{outcome_id}'")
 
@@ -336,7 +336,11 @@ def _shape(value: Any) -> str:
     if isinstance(value, str):
         return "a paragraph"
     if isinstance(value, dict):
-        return "a bullet list" if set(value) == {"bullets"} else "a mapping"
+        return (
+            "a bullet list"
+            if "bullets" in value and set(value) <= {"bullets", "style"}
+            else ("a mapping")
+        )
     if isinstance(value, list):
         return "a list"
     return (

@@ -39,7 +39,7 @@ from cam_workbench.model import (
     TrackerFile,
     WorkshopLabels,
 )
-from cam_workbench.render import body_html, heading_html
+from cam_workbench.render import body_html, heading_html, outcome_html
 from cam_workbench.review.decision_table import Row, decision_rows
 from cam_workbench.screening import Answers, Decision
 from cam_workbench.tracker import Report, Session, report
@@ -130,6 +130,7 @@ def walk(content: ContentSet, p: Persona | str, language: str = "en") -> Walk:
         raise ValueError(f"persona {p.id!r} gives answers the screening refuses: {state.prompt}")
     screens.append(state.screen)
     if state.screen is Screen.outcome and p.answers.cleared_by_doctor:
+        flow.say_cleared()
         state = flow.confirm_cleared()
         screens.append(state.screen)
     sessions = persona_sessions(p)
@@ -288,8 +289,8 @@ def walk_html(content: ContentSet, w: Walk, language: str = "en") -> str:
     left = (
         f"{heading_html(words.answers, 3)}<ul>{answered}</ul>"
         f'{heading_html(words.path, 3)}<ol class="cam-steps">{steps}</ol>'
-        f'<div class="cam-box{gate}">{heading_html(outcome.heading, 4)}'
-        f'{body_html(outcome.message)}</div>{cleared}<p class="cam-rule">{escape(rule)}</p>'
+        f'<div class="cam-box{gate}">{outcome_html(outcome, 4)}</div>'
+        f'{cleared}<p class="cam-rule">{escape(rule)}</p>'
     )
     right = ""
     if w.report is not None:

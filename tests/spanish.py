@@ -18,7 +18,7 @@ TRANSLATED = {
         "question: Do you have back pain along with any of these?": (
             "question: ¿Tiene dolor de espalda junto con alguno de estos problemas?"
         ),
-        "text: Severe pain, weakness, or tingling in one or both legs": (
+        "text: Severe pain, weakness, or a tingly feeling in one or both legs": (
             "text: Dolor fuerte, debilidad u hormigueo en una o ambas piernas"
         ),
         "text: None of these apply to me": "text: Nada de esto me pasa",

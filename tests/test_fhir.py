@@ -26,6 +26,7 @@ from cam_workbench.export.fhir import (
     OUTCOME_LINK,
     QUESTION_LINK,
     TRANSLATION_URL,
+    WAY_ON_URL,
     ReviewDates,
     cleared_link,
     outcome_link,
@@ -46,7 +47,14 @@ from cam_workbench.export.fhir_import import (
 )
 from cam_workbench.loading import load_content, load_file
 from cam_workbench.model import ScreeningFile, Status
-from cam_workbench.screening import AnswerError, Answers, all_answer_sets, evaluate
+from cam_workbench.screening import (
+    AnswerError,
+    Answers,
+    WayOn,
+    all_answer_sets,
+    evaluate,
+    way_on,
+)
 
 DATE = dt.date(2026, 5, 1)
 AUTHORED = dt.datetime(2026, 5, 1, 14, 30, tzinfo=dt.UTC)
@@ -63,6 +71,32 @@ def content():
 @pytest.fixture(scope="module")
 def screening(content) -> ScreeningFile:
     return content.screening()
+
+
+@pytest.fixture(scope="module")
+def source_rule(tmp_path_factory) -> ScreeningFile:
+    """The source's own rule (any flag: see your doctor), without the urgent tier.
+
+    enableWhen can say this rule exactly; with the urgent tier it cannot (a more severe
+    outcome wins for some answers), so round trips through enableWhen use this one.
+    """
+    return load_content(without_urgent(tmp_path_factory.mktemp("source") / "content")).screening()
+
+
+def without_urgent(target: Path) -> Path:
+    """A copy of the shipped content, English only, with the urgent outcome and rule removed."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(CONTENT, target)
+    english_only(target)
+    path = target / "en" / "screening.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["outcomes"] = [o for o in data["outcomes"] if o["id"] != "urgent"]
+    data["rules"] = [r for r in data["rules"] if r["outcome"] != "urgent"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
 
 
 @pytest.fixture
@@ -136,7 +170,21 @@ def test_outcomes_are_a_read_only_coded_item_and_one_group_each(screening, versi
     for outcome in screening.outcomes:
         group = items[outcome_link(outcome.id)]
         assert group["text"] == outcome.heading
-        assert (cleared_link(outcome.id) in items) == outcome.gate
+        assert (cleared_link(outcome.id) in items) == (way_on(outcome) is WayOn.clearance)
+        assert group["extension"] == [{"url": WAY_ON_URL, "valueCode": way_on(outcome).value}]
+        assert f"{outcome_link(outcome.id)}.if_worse" in items
+
+
+def test_the_urgent_outcome_is_exported_with_no_way_on(screening):
+    items = by_link(export(screening))
+    group = items[outcome_link("urgent")]
+    assert group["extension"][0]["valueCode"] == "stop"
+    assert group["enableWhen"] == [
+        {"question": "bladder_bowel", "operator": "=", "answerBoolean": True}
+    ]
+    assert cleared_link("urgent") not in items
+    urgent = next(o for o in screening.outcomes if o.id == "urgent")
+    assert items[f"{outcome_link('urgent')}.if_worse"]["text"] == urgent.if_worse
 
 
 @pytest.mark.parametrize(
@@ -173,8 +221,9 @@ def test_export_command_takes_approval_dates_from_the_sign_off(content_copy, cap
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_the_rules_are_expressed_exactly_by_enable_when(screening, version):
+def test_the_rules_are_expressed_exactly_by_enable_when(source_rule, version):
     """For every answer set, exactly the decided outcome's group is enabled."""
+    screening = source_rule
     q = export(screening, version)
     items = by_link(q)
     for answers in all_answer_sets(screening):
@@ -193,30 +242,7 @@ def _answers_by_link(screening, answers: Answers) -> dict[str, list]:
     return values
 
 
-def test_a_more_severe_tier_falls_back_to_the_outcome_code_with_a_note(content_copy):
-    english_only(content_copy)  # a new English rule alone: the translation would differ
-    urgent = """  - id: proceed
-    tier: 0"""
-    edit(
-        content_copy / "en" / "screening.yaml",
-        urgent,
-        """  - id: urgent
-    tier: 2
-    heading: Get care today
-    message:
-      - Go to a hospital today.
-    gate: false
-    sources: [brief-screening]
-"""
-        + urgent,
-    )
-    edit(
-        content_copy / "en" / "screening.yaml",
-        "rules:\n",
-        "rules:\n  - id: cauda_equina\n    when:\n      any_of: [bladder_bowel]\n"
-        "    outcome: urgent\n",
-    )
-    screening = load_content(content_copy).screening()
+def test_a_more_severe_tier_falls_back_to_the_outcome_code_with_a_note(screening):
     result = questionnaire(screening, date=DATE)
     q = valid(result.resource, "R4")
     items = by_link(q)
@@ -229,6 +255,18 @@ def test_a_more_severe_tier_falls_back_to_the_outcome_code_with_a_note(content_c
         decision = evaluate(screening, answers)
         qr = questionnaire_response(screening, answers, decision, AUTHORED)
         assert check_response(qr, q) == []
+        values = _answers_by_link(screening, answers)
+        values[OUTCOME_LINK] = [{"system": _system(q), "code": decision.outcome.id}]
+        enabled = [
+            o.id
+            for o in screening.outcomes
+            if _enabled_in(items[outcome_link(o.id)], items, values)
+        ]
+        assert enabled == [decision.outcome.id], answers.describe()
+
+
+def _system(q: dict) -> str:
+    return by_link(q)[OUTCOME_LINK]["answerOption"][0]["valueCoding"]["system"]
 
 
 def test_spanish_travels_as_translation_extensions(spanish):
@@ -307,11 +345,21 @@ def test_a_cleared_patient_is_in_the_response(screening):
         screening, answers, evaluate(screening, answers), AUTHORED, cleared=True
     )
     assert check_response(qr, q) == []
+    see_doctor = next(o for o in screening.outcomes if o.id == "see_doctor")
+    assert see_doctor.cleared_label.startswith("I have talked with my doctor")
     assert qr["item"][-1]["item"][0] == {
         "linkId": cleared_link("see_doctor"),
-        "text": "My doctor has cleared me",
+        "text": see_doctor.cleared_label,
         "answer": [{"valueBoolean": True}],
     }
+
+
+def test_the_urgent_outcome_cannot_be_cleared(screening):
+    answers = Answers.of(["bladder_bowel"])
+    with pytest.raises(ValueError, match="no clearance"):
+        questionnaire_response(
+            screening, answers, evaluate(screening, answers), AUTHORED, cleared=True
+        )
 
 
 def test_response_refuses_what_would_be_wrong(screening):
@@ -370,8 +418,8 @@ def _broken(screening, change) -> list[str]:
         "empty-group",
     ],
 )
-def test_our_checks_catch_what_the_library_does_not(screening, change, expected):
-    problems = _broken(screening, change)
+def test_our_checks_catch_what_the_library_does_not(source_rule, change, expected):
+    problems = _broken(source_rule, change)
     assert any(expected in p for p in problems), problems
 
 
@@ -417,8 +465,24 @@ def _reload(data: dict, tmp_path: Path, name: str) -> ScreeningFile:
     return loaded.model
 
 
+def _placeholders_reported(data: dict, tmp_path: Path) -> list:
+    """Write an imported screening; return the placeholder problems loading it reports."""
+    path = tmp_path / "imported" / "screening.yaml"
+    path.parent.mkdir(parents=True)
+    text = screening_yaml(data)
+    path.write_text(text, encoding="utf-8")
+    loaded, problems = load_file(path, str(path))
+    assert loaded is None, "a screening with placeholders must not load"
+    assert {p.code for p in problems} == {"placeholder_text"}, [str(p) for p in problems]
+    lines = text.splitlines()
+    for found in problems:
+        assert "TODO" in lines[found.line - 1], found
+    return problems
+
+
 @pytest.mark.parametrize("version", VERSIONS)
-def test_round_trip_export_import_export_is_stable(screening, tmp_path, version):
+def test_round_trip_export_import_export_is_stable(source_rule, tmp_path, version):
+    screening = source_rule
     first = export(screening, version)
     result = import_questionnaire(first, today=DATE)
     again = _reload(result.files["en"], tmp_path, "en")
@@ -427,16 +491,23 @@ def test_round_trip_export_import_export_is_stable(screening, tmp_path, version)
     assert again.items == [
         i.model_copy(update={"sources": ["imported-fhir"]}) for i in screening.items
     ]
-    assert [(o.id, o.tier, o.heading, o.message, o.gate) for o in again.outcomes] == [
-        (o.id, o.tier, o.heading, o.message, o.gate) for o in screening.outcomes
+    assert [(o.id, o.tier, o.heading, o.message, o.if_worse, o.gate) for o in again.outcomes] == [
+        (o.id, o.tier, o.heading, o.message, o.if_worse, o.gate) for o in screening.outcomes
     ]
     assert again.prompts == screening.prompts
     for decided in all_answer_sets(screening):
         assert evaluate(again, decided).outcome.id == evaluate(screening, decided).outcome.id
 
 
-def test_round_trip_keeps_translations(spanish, tmp_path):
-    en, es = spanish.screening("en"), spanish.screening("es")
+def test_round_trip_keeps_translations(source_rule, tmp_path):
+    en = source_rule
+    es = load_content(CONTENT).screening("es")
+    es = es.model_copy(
+        update={
+            "outcomes": [o for o in es.outcomes if o.id != "urgent"],
+            "rules": [r for r in es.rules if r.outcome != "urgent"],
+        }
+    )
     first = questionnaire(en, date=DATE, translations=[es]).resource
     result = import_questionnaire(first, today=DATE)
     assert set(result.files) == {"en", "es"}
@@ -446,7 +517,8 @@ def test_round_trip_keeps_translations(spanish, tmp_path):
     assert questionnaire(en2, date=DATE, translations=[es2]).resource == first
 
 
-def test_round_trip_with_tiers_and_review_dates(screening, tmp_path):
+def test_round_trip_with_tiers_and_review_dates(source_rule, tmp_path):
+    screening = source_rule
     review = ReviewDates(dt.date(2026, 4, 1), dt.date(2026, 4, 2))
     first = export(screening, review=review)
     result = import_questionnaire(first, today=DATE)
@@ -517,6 +589,9 @@ def test_import_of_another_tools_questionnaire_reports_what_it_cannot_keep(tmp_p
     result = import_questionnaire(FOREIGN, today=DATE)
     data = result.files["en"]
     assert [i["id"] for i in data["items"]] == ["fever", "saddle", "cancer", "trauma", "weight"]
+    see_doctor = next(o for o in data["outcomes"] if o["id"] == "see_doctor")
+    assert see_doctor["gate"] is True, "the default rule never lets a flag straight through"
+    assert see_doctor["cleared_label"] == PLACEHOLDER
     assert data["none_option"]["text"] == "None of these"
     assert data["hint"] == "Answer each question."
     assert data["question"] == "Have you had any of these?"
@@ -534,11 +609,35 @@ def test_import_of_another_tools_questionnaire_reports_what_it_cannot_keep(tmp_p
         "meta.id written as 'lowbackpain-intake'",
     ]:
         assert expected in notes, expected
-    screening = _reload(data, tmp_path, "en")
+    # every placeholder is an error with its line until a reviewer writes the text
+    assert data["prompts"]["contradiction"] == PLACEHOLDER
+    assert len(_placeholders_reported(data, tmp_path)) >= 5
+    written = _write_placeholders(data)
+    screening = _reload(written, tmp_path, "en")
     assert screening.meta.status is Status.approved
-    assert screening.prompts.contradiction == PLACEHOLDER
     # it exports again as a valid questionnaire
     export(screening)
+
+
+def _write_placeholders(data):
+    """What a reviewer does after an import: write a real text wherever a placeholder is."""
+    if isinstance(data, str):
+        return "I wrote this text as the reviewer." if data == PLACEHOLDER else data
+    if isinstance(data, dict):
+        return {k: _write_placeholders(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_write_placeholders(v) for v in data]
+    return data
+
+
+def test_import_of_the_urgent_tier_says_which_rules_to_write_by_hand(screening):
+    """enableWhen cannot say "see a doctor, unless the urgent tier wins": import says so."""
+    result = import_questionnaire(export(screening), today=DATE)
+    notes = "\n".join(result.notes)
+    assert "outcome 'see_doctor': condition on 'screening.outcome'" in notes
+    assert "write this outcome's rules by hand" in notes
+    urgent = next(o for o in result.files["en"]["outcomes"] if o["id"] == "urgent")
+    assert urgent["stop"] is True and "cleared_label" not in urgent
 
 
 @pytest.mark.parametrize(
@@ -596,8 +695,15 @@ def test_export_and_import_usage_errors_exit_2(args, expected, capsys):
 
 
 def test_import_command_round_trip_through_files(tmp_path, capsys):
+    source = without_urgent(tmp_path / "source")
     exported = tmp_path / "q.json"
-    assert main(["export", "fhir", "--out", str(exported), "--date", "2026-05-01"]) == 0
+    assert (
+        main(
+            ["export", "fhir", "--content", str(source), "--out", str(exported)]
+            + ["--date", "2026-05-01"]
+        )
+        == 0
+    )
     out = tmp_path / "imported"
     assert main(["import", "fhir", str(exported), "--out", str(out)]) == 0
     captured = capsys.readouterr()
@@ -605,10 +711,10 @@ def test_import_command_round_trip_through_files(tmp_path, capsys):
     assert "note: sources: FHIR has no citations" in captured.err
     again = tmp_path / "again.json"
     # import wrote only the screening: export it from a full folder with the other files
-    for source in CONTENT.glob("*/*.yaml"):  # every language's shared texts, guide, ...
-        target = out / source.parent.name / source.name
-        if source.parent.name != "review" and source.name != "screening.yaml":
-            target.write_text(source.read_text(encoding="utf-8"))
+    for path in source.glob("*/*.yaml"):  # the shared texts, guide, ...
+        target = out / path.parent.name / path.name
+        if path.parent.name != "review" and path.name != "screening.yaml":
+            target.write_text(path.read_text(encoding="utf-8"))
     assert (
         main(["export", "fhir", "--content", str(out), "--out", str(again), "--date", "2026-05-01"])
         == 0
@@ -625,10 +731,11 @@ def test_import_command_round_trip_through_files(tmp_path, capsys):
 def test_import_command_to_stdout_and_bad_files(tmp_path, capsys):
     path = tmp_path / "foreign.json"
     path.write_text(json.dumps(FOREIGN), encoding="utf-8")
-    assert main(["import", "fhir", str(path)]) == 0
+    assert main(["import", "fhir", str(path)]) == 1, "placeholders left: not publishable yet"
     captured = capsys.readouterr()
     assert captured.out.startswith("# yaml-language-server:")
     assert "note: item 'pain': type 'integer'" in captured.err
+    assert "en/screening.yaml:" in captured.err and "placeholder text 'TODO'" in captured.err
     broken = tmp_path / "broken.json"
     broken.write_text("{\n  nope", encoding="utf-8")
     with pytest.raises(SystemExit) as done:

@@ -24,16 +24,41 @@ def test_incomplete_answers_keep_the_patient_on_the_question(flow):
     assert state.prompt is AnswerProblem.nothing_chosen
 
 
-def test_gated_outcome_needs_clearance_before_the_guide(flow):
-    assert flow.submit(Answers.of(["bladder_bowel"])).screen is Screen.outcome
+def test_gated_outcome_needs_the_patients_word_and_its_confirmation(flow):
+    assert flow.submit(Answers.of(["leg_symptoms"])).screen is Screen.outcome
+    assert flow.confirm_cleared().screen is Screen.outcome, "one click is not enough"
+    state = flow.say_cleared()
+    assert state.screen is Screen.outcome and state.confirming and not state.cleared
     state = flow.confirm_cleared()
     assert state.screen is Screen.guide
-    assert state.cleared
+    assert state.cleared and not state.confirming
+
+
+def test_the_patient_can_go_back_from_the_confirmation(flow):
+    flow.submit(Answers.of(["cancer_weight"]))
+    flow.say_cleared()
+    state = flow.back_from_confirm()
+    assert state.screen is Screen.outcome and not state.confirming
+    assert flow.confirm_cleared().screen is Screen.outcome, "the confirmation was withdrawn"
+
+
+@pytest.mark.parametrize(
+    "flags", [["bladder_bowel"], ["bladder_bowel", "leg_symptoms"]], ids=["alone", "with another"]
+)
+def test_the_urgent_outcome_offers_no_way_on(flow, flags):
+    state = flow.submit(Answers.of(flags))
+    assert state.screen is Screen.outcome
+    assert state.decision.outcome.id == "urgent"
+    assert not flow.say_cleared().confirming
+    state = flow.confirm_cleared()
+    assert state.screen is Screen.outcome and not state.cleared
 
 
 def test_clearance_does_nothing_without_a_gated_outcome(flow):
+    assert flow.say_cleared().screen is Screen.question
     assert flow.confirm_cleared().screen is Screen.question
     flow.submit(Answers(none_of_these=True))
+    flow.say_cleared()
     assert not flow.confirm_cleared().cleared
 
 

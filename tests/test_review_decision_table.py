@@ -18,15 +18,9 @@ from cam_workbench.screening import Answers, decide
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 NOTEBOOK = ROOT / "notebooks" / "clinical_review.ipynb"
-URGENT = """\
-  - id: urgent
-    tier: 2
-    heading: Get medical help today
-    message:
-      - Loss of bladder or bowel control can be an emergency. Get medical help today.
-    gate: false
-    sources: [brief-screening]
-"""
+FEVER_URGENT = (
+    "  - id: fever_urgent\n    when:\n      any_of: [fever_nausea]\n    outcome: urgent\n"
+)
 
 
 @pytest.fixture
@@ -36,13 +30,11 @@ def content_dir(tmp_path):
     return english_only(target)  # these tests change the English rules on their own
 
 
-def _add_rule(content_dir: Path, rule: str, outcome: str = "") -> None:
+def _add_rule(content_dir: Path, rule: str) -> None:
+    """Insert a rule first in the copy's English screening rules."""
     path = content_dir / "en" / "screening.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("rules:\n", f"{outcome}rules:\n{rule}", 1) if outcome else text
-    if not outcome:
-        text = text.replace("rules:\n", f"rules:\n{rule}", 1)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.replace("rules:\n", f"rules:\n{rule}", 1), encoding="utf-8")
 
 
 def test_seventeen_rows_for_four_flags():
@@ -50,9 +42,17 @@ def test_seventeen_rows_for_four_flags():
     rows = decision_table.table_rows(screening)
     assert len(rows) == 17  # 2^4 flag combinations + "none of these"
     assert rows[0]["none_of_these"] == "x" and rows[0]["outcome"] == "proceed"
+    assert rows[0]["way_on"] == "guide"
     assert rows[1]["outcome"] == "(asks again)"  # nothing chosen
-    assert {r["outcome"] for r in rows[2:]} == {"see_doctor"}
-    assert {r["decided_by"] for r in rows[2:]} == {"any_red_flag"}
+    bladder = [r for r in rows[2:] if r["bladder_bowel"] == "x"]
+    others = [r for r in rows[2:] if r["bladder_bowel"] != "x"]
+    assert len(bladder) == 8 and len(others) == 7
+    assert {(r["outcome"], r["decided_by"], r["way_on"]) for r in bladder} == {
+        ("urgent", "bladder_bowel_urgent", "stop")
+    }
+    assert {(r["outcome"], r["decided_by"], r["way_on"]) for r in others} == {
+        ("see_doctor", "any_red_flag", "clearance")
+    }
     combos = {tuple(r[i.id] for i in screening.items) for r in rows[1:]}
     assert len(combos) == 16
 
@@ -68,7 +68,8 @@ def test_rows_agree_with_decide():
 def test_shipped_rules_all_fire():
     rules = decision_table.rule_rows(load_content(CONTENT).screening())
     assert [(r["rule"], r["fires_for"], r["decides"], r["flag"]) for r in rules] == [
-        ("any_red_flag", 15, 15, ""),
+        ("bladder_bowel_urgent", 8, 8, ""),
+        ("any_red_flag", 15, 7, ""),  # outranked by the urgent tier for the other 8
         ("no_red_flags", 1, 1, ""),
     ]
 
@@ -82,7 +83,12 @@ def test_rule_that_never_fires_is_flagged(content_dir):
     )
     screening = load_content(content_dir).screening()
     flags = {r["rule"]: r["flag"] for r in decision_table.rule_rows(screening)}
-    assert flags == {"impossible": "never fires", "any_red_flag": "", "no_red_flags": ""}
+    assert flags == {
+        "impossible": "never fires",
+        "bladder_bowel_urgent": "",
+        "any_red_flag": "",
+        "no_red_flags": "",
+    }
     assert decision_table.dead_rules(screening) == ["impossible"]
 
 
@@ -106,17 +112,13 @@ def test_rule_that_is_always_outranked_is_flagged(content_dir):
     assert flags["late_copy"] == "never decides"
 
 
-def test_urgent_tier_shows_in_the_table(content_dir):
-    _add_rule(
-        content_dir,
-        "  - id: urgent_bladder\n    when:\n      any_of: [bladder_bowel]\n    outcome: urgent\n",
-        outcome=URGENT,
-    )
+def test_a_rule_change_moves_rows_to_the_urgent_tier(content_dir):
+    _add_rule(content_dir, FEVER_URGENT)
     screening = load_content(content_dir).screening()
     rows = decision_table.decision_rows(screening)
-    bladder = [r for r in rows if "bladder_bowel" in r.answers.flags]
-    assert len(bladder) == 8
-    assert {(r.outcome, r.decided_by) for r in bladder} == {("urgent", "urgent_bladder")}
+    fever = [r for r in rows if "fever_nausea" in r.answers.flags]
+    assert len(fever) == 8
+    assert {r.outcome for r in fever} == {"urgent"}
     assert decide(screening, Answers.of(["leg_symptoms"])).outcome.id == "see_doctor"
 
 
@@ -152,11 +154,7 @@ def test_notebook_keeps_only_the_checked_output():
 
 
 def test_changed_rules_fail_the_notebook_check(content_dir):
-    _add_rule(
-        content_dir,
-        "  - id: urgent_bladder\n    when:\n      any_of: [bladder_bowel]\n    outcome: urgent\n",
-        outcome=URGENT,
-    )
+    _add_rule(content_dir, FEVER_URGENT)
     changed = _nbval(content_dir)
     assert changed.returncode != 0, changed.stdout
     assert "Cell outputs differ" in changed.stdout

@@ -68,7 +68,9 @@ def test_where_each_term_appears_in_the_shipped_content(content):
     assert rows["chemotherapy"]["without_brackets"] == 0  # "(strong drugs used to treat cancer)"
     assert rows["musculoskeletal"]["uses"] == 0  # the guide says "muscles and joints"
     assert rows["vigorous"]["uses"] == 0  # the guide says "work out hard"
-    assert "en/screening.yaml#items/fever_nausea" in rows["nausea"]["where"]
+    # the red-flag item now says "feeling sick to your stomach" without the word "nausea"
+    assert "en/screening.yaml#items/fever_nausea" not in rows["nausea"]["where"]
+    assert "en/acupuncture.yaml#sections/what_is_acupuncture" in rows["nausea"]["where"]
     uses = jargon.occurrence_rows(content)
     assert all(u["file"] != "en/jargon.yaml" and u["file"].startswith("en/") for u in uses)
     [endorphins] = [u for u in uses if u["term"] == "endorphins"]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from cam_workbench.errors import ContentError
 from cam_workbench.loading import load_content
-from cam_workbench.model import PEMAT_P_ITEMS, PematFile, PematRating
+from cam_workbench.model import PEMAT_P_ITEMS, ListStyle, PematFile, PematRating
 from cam_workbench.review import pemat
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -114,7 +114,15 @@ def test_shipped_self_assessment():
     assert shipped.guide == content.guide().meta.id
     rows = {r["domain"]: r for r in pemat.score_rows(content)}
     assert rows["understandability"]["flag"] == ""
-    assert rows["actionability"]["flag"] == "below 70%"
+    assert rows["actionability"]["flag"] == ""  # the checklist and visit steps (was 60%)
+    assert rows["actionability"]["percent"] >= 70
+    styles = {
+        b.style
+        for section in content.guide().sections
+        for b in section.body
+        if not isinstance(b, str)
+    }
+    assert {ListStyle.checklist, ListStyle.steps} <= styles  # what items 23 and 26 rate
     assert all(i.note for i in shipped.items)
     assert {i.rating for i in shipped.items} == set(PematRating)
     assert len(pemat.item_rows(content)) == 24

@@ -49,7 +49,7 @@ def test_report_command_writes_every_part_offline(tmp_path, offline, capsys):
     assert "sections/why_it_is_done" in html  # readability per section
     assert "musculoskeletal" in html  # jargon list
     assert "any_red_flag" in html and "(asks again)" in html  # decision table
-    assert "brief-why" in html  # sources
+    assert "qaseem-2017-acp" in html and "doi.org/10.7326/M16-2367" in html  # sources
     assert "below 70%" in html  # PEMAT-P actionability of the shipped self-assessment
     assert "not approved by a clinical reviewer yet" in html  # sign-off
 

@@ -63,7 +63,7 @@ def test_changed_sentence_names_file_and_section_until_approved(content_dir, cap
     out = capsys.readouterr().out
     assert "en/acupuncture.yaml: changed since approval by Reviewer A" in out
     assert "section 'sections/why_it_is_done' changed" in out
-    assert f"- body[5]: {OLD}" in out and f"+ body[5]: {NEW}" in out
+    assert f"- body[6]: {OLD}" in out and f"+ body[6]: {NEW}" in out
     assert "en/screening.yaml: approved" in out
     assert signoff.unapproved_files(content_dir) == ["en/acupuncture.yaml"]
     approve = ["approve", "--content", str(content_dir), "--reviewer", "Reviewer B"]
@@ -83,8 +83,8 @@ def test_layout_comments_and_bookkeeping_are_not_changes(content_dir):
     _edit(guide, "kind: guide\n", "# a new comment\nkind: guide\n")
     _edit(guide, "status: draft", "status: approved")
     _edit(guide, "last_reviewed: null", "last_reviewed: 2026-11-27")
-    _edit(guide, "version: 1.0.0", "version: 1.0.1")
-    _edit(guide, "sources: [brief-why]", "sources:\n      - brief-why")
+    _edit(guide, "version: 1.1.0", "version: 1.1.1")
+    _edit(guide, "sources: [program-practice]\n", "sources:\n      - program-practice\n")
     assert signoff.unapproved_files(content_dir) == []
 
 

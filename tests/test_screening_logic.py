@@ -15,12 +15,15 @@ from cam_workbench.screening import (
     AnswerError,
     AnswerProblem,
     Answers,
+    WayOn,
     all_answer_sets,
     decide,
     evaluate,
+    way_on,
 )
 
 SHIPPED = load_content(CONTENT).screening()
+SHIPPED_TIERS = {o.id: o.tier for o in SHIPPED.outcomes}
 FLAGS = [item.id for item in SHIPPED.items]
 SUBSETS = [
     frozenset(flag for flag, checked in zip(FLAGS, pattern, strict=True) if checked)
@@ -46,9 +49,24 @@ def test_every_flag_set_on_the_shipped_screening(flags):
         assert caught.value.kind is AnswerProblem.nothing_chosen
         return
     decision = evaluate(SHIPPED, answers)
-    assert decision.outcome.id == "see_doctor", "any red flag must send the patient to a doctor"
     assert decision.outcome.id != "proceed"
-    assert decision.outcome.gate, "the patient may go on only once their doctor cleared them"
+    assert decision.outcome.gate, "no red flag may lead straight to the program"
+    assert decision.outcome.if_worse, "every outcome says what to do if signs get worse"
+    if "bladder_bowel" in flags:
+        assert decision.outcome.id == "urgent", "bladder or bowel trouble is an emergency"
+        assert decision.tier > SHIPPED_TIERS["see_doctor"]
+        assert way_on(decision.outcome) is WayOn.stop, "no way on to the program, not even cleared"
+        assert decision.outcome.cleared_label is None
+    else:
+        assert decision.outcome.id == "see_doctor", "any red flag must send the patient to a doctor"
+        assert way_on(decision.outcome) is WayOn.clearance, "on only once their doctor cleared them"
+
+
+def test_every_outcome_says_what_to_do_if_signs_get_worse():
+    for outcome in SHIPPED.outcomes:
+        text = outcome.if_worse.lower()
+        assert "worse" in text or "weak" in text, outcome.id
+        assert "911" in text, f"{outcome.id}: the emergency step must be named"
 
 
 @pytest.mark.parametrize("flags", SUBSETS, ids=[_name(s) + "+none" for s in SUBSETS])
@@ -108,13 +126,21 @@ def test_describe(answers, text):
 # --- edited copies of the shipped screening --------------------------------------------
 
 URGENT = {
-    "id": "urgent",
-    "tier": 2,
+    "id": "urgent_variant",
+    "tier": 5,
     "heading": "Get care today",
     "message": ["Please call your doctor today."],
-    "gate": False,
-    "sources": ["brief-screening"],
+    "if_worse": "If it gets worse, call 911.",
+    "gate": True,
+    "stop": True,
+    "sources": ["program-gate"],
 }
+
+
+def _without_urgent(data: dict) -> None:
+    """The source's own rule only: drop the shipped urgent tier (for rule variants)."""
+    data["outcomes"] = [o for o in data["outcomes"] if o["id"] != "urgent"]
+    data["rules"] = [r for r in data["rules"] if r["outcome"] != "urgent"]
 
 
 def _edited_screening(content: Path, change) -> ScreeningFile:
@@ -128,8 +154,9 @@ def _edited_screening(content: Path, change) -> ScreeningFile:
 
 def _add_urgent(when: dict, first: bool):
     def change(data: dict) -> None:
+        _without_urgent(data)
         data["outcomes"].append(URGENT)
-        rule = {"id": "urgent_flag", "when": when, "outcome": "urgent"}
+        rule = {"id": "urgent_flag", "when": when, "outcome": "urgent_variant"}
         data["rules"].insert(0 if first else len(data["rules"]), rule)
 
     return change
@@ -139,9 +166,9 @@ def _add_urgent(when: dict, first: bool):
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        ({"bladder_bowel", "leg_symptoms"}, "urgent"),
-        ({"bladder_bowel"}, "urgent"),
-        (set(FLAGS), "urgent"),
+        ({"bladder_bowel", "leg_symptoms"}, "urgent_variant"),
+        ({"bladder_bowel"}, "urgent_variant"),
+        (set(FLAGS), "urgent_variant"),
         ({"leg_symptoms"}, "see_doctor"),
         ({"leg_symptoms", "fever_nausea"}, "see_doctor"),
     ],
@@ -155,8 +182,8 @@ def test_the_most_severe_outcome_wins(content_copy, first, flags, expected):
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        ({"bladder_bowel", "leg_symptoms"}, "urgent"),
-        ({"bladder_bowel", "leg_symptoms", "cancer_weight"}, "urgent"),
+        ({"bladder_bowel", "leg_symptoms"}, "urgent_variant"),
+        ({"bladder_bowel", "leg_symptoms", "cancer_weight"}, "urgent_variant"),
         ({"bladder_bowel"}, "see_doctor"),
         ({"leg_symptoms"}, "see_doctor"),
     ],

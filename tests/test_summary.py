@@ -65,7 +65,7 @@ def content_words() -> str:
     texts = [SCREENING.question, SCREENING.none_option.text, DAY.isoformat()]
     texts += [item.text for item in SCREENING.items]
     for outcome in SCREENING.outcomes:
-        texts += [outcome.heading, outcome.cleared_label or ""]
+        texts += [outcome.heading, outcome.if_worse, outcome.cleared_label or ""]
         for blocks in (outcome.message, outcome.cleared_message or []):
             texts += [b if isinstance(b, str) else " ".join(b.bullets) for b in blocks]
     for notice in (SHARED.emergency, SHARED.disclaimer):
@@ -212,3 +212,17 @@ def test_summary_words_are_plain():
     assert stats.smog is not None and stats.smog <= SMOG_TARGET
     assert stats.flesch_kincaid is not None and stats.flesch_kincaid <= 8
     assert stats.long_sentences == ()
+
+
+@pytest.mark.parametrize("answers", list(all_answer_sets(SCREENING)), ids=lambda a: a.describe())
+def test_every_summary_says_what_to_do_if_signs_get_worse(answers):
+    _, parsed = page(answers)
+    assert evaluate(SCREENING, answers).outcome.if_worse in parsed.text
+
+
+def test_the_urgent_summary_offers_no_clearance():
+    urgent = Answers.of(["bladder_bowel", "leg_symptoms"])
+    _, parsed = page(urgent)
+    assert "911" in " ".join(parsed.text)
+    with pytest.raises(ValueError, match="no clearance"):
+        page(urgent, cleared=True)

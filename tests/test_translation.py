@@ -67,8 +67,8 @@ def test_content_set_gives_each_language():
     assert content.guide("es").meta.language == "es"
     assert content.shared("es").ui.language_name == "Español"
     assert content.shared("en").ui.language_name == "English"
-    see_doctor = content.screening("es").outcomes[0]
-    assert see_doctor.cleared_label == "Mi médico me dio el visto bueno"
+    see_doctor = next(o for o in content.screening("es").outcomes if o.id == "see_doctor")
+    assert see_doctor.cleared_label.startswith("Hablé con mi médico")
     assert "911" in content.shared("es").emergency.body[0]
 
 
@@ -107,7 +107,8 @@ def test_smog_is_not_computed_for_spanish_and_sentences_stay_short():
 def test_removing_a_spanish_section_warns_and_names_it(content_copy):
     path = content_copy / "es" / "acupuncture.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text[: text.index("  - id: side_effects")], encoding="utf-8")
+    cut = text[text.index("  - id: side_effects") : text.index("  - id: next_steps")]
+    path.write_text(text.replace(cut, ""), encoding="utf-8")
     found = only(warnings_of(content_copy), "translation_missing_entry")
     english = (content_copy / "en" / "acupuncture.yaml").read_text(encoding="utf-8")
     assert found.path.endswith("en/acupuncture.yaml")
@@ -121,7 +122,7 @@ def test_adding_an_english_section_warns(content_copy):
         content_copy / "en" / "acupuncture.yaml",
         "  - id: side_effects\n",
         "  - id: after_treatment\n    heading: After your treatment\n    body:\n"
-        "      - Rest a little.\n    sources: [brief-needles]\n  - id: side_effects\n",
+        "      - Rest a little.\n    sources: [program-practice]\n  - id: side_effects\n",
     )
     found = warnings_of(content_copy)
     missing = only(found, "translation_missing_entry")
@@ -143,8 +144,9 @@ def test_an_extra_spanish_source_warns(content_copy):
     es = content_copy / "es" / "acupuncture.yaml"
     text = edit(
         es,
-        "sources:\n  - id: brief-cam-intro\n",
-        "sources:\n  - id: guia-extra\n    citation: Una fuente nueva\n  - id: brief-cam-intro\n",
+        "sources:\n  - id: nccih-whats-in-a-name\n",
+        "sources:\n  - id: guia-extra\n    citation: Una fuente nueva\n"
+        "  - id: nccih-whats-in-a-name\n",
     )
     found = only(warnings_of(content_copy), "translation_extra_entry")
     assert found.path.endswith("es/acupuncture.yaml")
@@ -171,11 +173,11 @@ def test_a_missing_key_and_a_missing_paragraph_warn(content_copy):
 def test_sections_in_another_order_warn(content_copy):
     es = content_copy / "es" / "acupuncture.yaml"
     text = es.read_text(encoding="utf-8")
-    last = text[text.index("  - id: side_effects") :]
+    last = text[text.index("  - id: next_steps") :]
     text = text.replace(last, "").replace("  - id: about_cam", last + "  - id: about_cam")
     es.write_text(text, encoding="utf-8")
     found = only(warnings_of(content_copy), "translation_shape_differs")
-    assert found.what.startswith("key 'sections' has the order [side_effects, about_cam, ")
+    assert found.what.startswith("key 'sections' has the order [next_steps, about_cam, ")
     assert found.line == text.splitlines().index("sections:") + 1
 
 
@@ -207,7 +209,7 @@ def test_changing_an_english_sentence_makes_the_translation_stale(content_copy):
 def test_layout_comments_and_bookkeeping_do_not_make_it_stale(content_copy):
     guide = content_copy / "en" / "acupuncture.yaml"
     edit(guide, "kind: guide\n", "# a comment\nkind: guide\n")
-    edit(guide, "version: 1.0.0", "version: 1.1.0")
+    edit(guide, "version: 1.1.0", "version: 1.1.1")
     edit(guide, "last_reviewed: null", "last_reviewed: 2026-11-27")
     assert about(warnings_of(content_copy), "acupuncture.yaml") == []
 
@@ -306,9 +308,9 @@ def test_a_changed_condition_is_an_error(content_copy):
 
 def test_a_changed_tier_is_an_error(content_copy):
     es = content_copy / "es" / "screening.yaml"
-    edit(es, "    tier: 1\n", "    tier: 3\n")
+    edit(es, "    tier: 2\n", "    tier: 4\n")
     error = only(problems_loading(content_copy), "translation_logic_differs")
-    assert "tier of outcome 'see_doctor' differs from" in error.what
+    assert "tier of outcome 'urgent' differs from" in error.what
 
 
 def test_reordered_rules_are_an_error(content_copy):
@@ -335,14 +337,24 @@ def test_translation_of_an_unknown_file_is_an_error(content_copy):
     assert "acupuncture-guide (en)" in error.fix
 
 
-def test_the_cleared_word_check_is_for_english_only(content_copy):
+def test_the_own_words_check_is_for_english_only(content_copy):
     es = content_copy / "es" / "screening.yaml"
+    edit(es, "cleared_label: Hablé con mi médico", "cleared_label: Yo hablé con mi médico")
+    assert "cleared_label_own_words" not in codes(warnings_of(content_copy))
     edit(
-        es, "cleared_label: Mi médico me dio el visto bueno", "cleared_label: Mi médico dijo que sí"
+        content_copy / "en" / "screening.yaml",
+        "cleared_label: I have talked with my doctor",
+        "cleared_label: You have talked with your doctor",
     )
-    assert "cleared_label_word" not in codes(warnings_of(content_copy))
-    edit(content_copy / "en" / "screening.yaml", "My doctor has cleared me", "My doctor said yes")
-    assert "cleared_label_word" in codes(problems_loading(content_copy))
+    assert "cleared_label_own_words" in codes(problems_loading(content_copy))
+
+
+def test_the_urgent_tier_and_its_stop_are_the_same_in_every_language(content_copy):
+    es = content_copy / "es" / "screening.yaml"
+    edit(es, "    gate: true\n    stop: true\n", "    gate: false\n")
+    found = [p.what for p in problems_loading(content_copy)]
+    assert any("gate of outcome 'urgent' differs" in what for what in found), found
+    assert any("stop of outcome 'urgent' differs" in what for what in found), found
 
 
 # --- the command line --------------------------------------------------------------------
@@ -362,7 +374,7 @@ def test_validate_prints_warnings_and_exits_0(content_copy, capsys):
 
 def test_validate_counts_errors_and_warnings(content_copy, capsys):
     edit(content_copy / "en" / "acupuncture.yaml", STALE_SENTENCE, STALE_SENTENCE.replace("4", "5"))
-    edit(content_copy / "es" / "screening.yaml", "    tier: 1\n", "    tier: 3\n")
+    edit(content_copy / "es" / "screening.yaml", "    tier: 2\n", "    tier: 4\n")
     assert main(["validate", "--content", str(content_copy)]) == 1
     err = capsys.readouterr().err
     assert re.search(r"1 problem and \d+ reviewer warnings? found\.$", err.strip())

@@ -58,18 +58,66 @@ def test_flag_and_none_together_is_a_contradiction_not_a_guess(dashboard, conten
     assert html.escape(content.screening().prompts.contradiction) in dashboard.question.prompt.value
 
 
-@pytest.mark.parametrize("flag", ["leg_symptoms", "bladder_bowel", "fever_nausea", "cancer_weight"])
-def test_red_flag_leads_to_doctor_advice_then_cleared_to_guide(dashboard, content, flag):
+@pytest.mark.parametrize("flag", ["leg_symptoms", "fever_nausea", "cancer_weight"])
+def test_red_flag_leads_to_doctor_advice_then_the_patients_word_and_confirm(
+    dashboard, content, flag
+):
     see_doctor = next(o for o in content.screening().outcomes if o.id == "see_doctor")
     dashboard.question.flags[flag].value = True
     dashboard.question.continue_button.click()
     assert dashboard.screen is Screen.outcome
     assert see_doctor.heading in dashboard.outcome.value
-    assert "cleared" in dashboard.cleared_button.description.lower()
+    assert html.escape(see_doctor.if_worse) in dashboard.outcome.value
+    assert dashboard.cleared_button.description == see_doctor.cleared_label
+    assert dashboard.cleared_button.description.startswith("I ")  # the patient's own words
     assert dashboard.guide not in dashboard._screen.children
     dashboard.cleared_button.click()
+    assert dashboard.screen is Screen.outcome, "one click does not open the guide"
+    clearance = content.shared().ui.clearance
+    assert html.escape(clearance.confirm) in _texts(dashboard._screen)
+    assert dashboard.cleared_button not in dashboard._outcome.screen.children
+    dashboard.confirm_button.click()
     assert dashboard.screen is Screen.guide
-    assert see_doctor.cleared_message[0][:30] in dashboard.guide.top.value
+    assert html.escape(see_doctor.cleared_message[0]) in dashboard.guide.top.value
+    assert "You told us" in dashboard.guide.top.value
+
+
+def test_going_back_from_the_confirmation_keeps_the_guide_closed(dashboard, content):
+    dashboard.question.flags["leg_symptoms"].value = True
+    dashboard.question.continue_button.click()
+    dashboard.cleared_button.click()
+    dashboard.back_button.click()
+    assert dashboard.screen is Screen.outcome
+    assert dashboard.cleared_button in dashboard._outcome.screen.children
+    assert not dashboard.flow.state.cleared
+
+
+@pytest.mark.parametrize("others", [[], ["leg_symptoms", "cancer_weight"]], ids=["alone", "with"])
+def test_bladder_or_bowel_trouble_is_urgent_with_no_way_on(dashboard, content, others):
+    urgent = next(o for o in content.screening().outcomes if o.id == "urgent")
+    for flag in ["bladder_bowel", *others]:
+        dashboard.question.flags[flag].value = True
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.outcome
+    assert urgent.heading in dashboard.outcome.value
+    assert "911" in dashboard.outcome.value
+    assert "cam-stop" in dashboard.outcome._dom_classes
+    shown = _texts(dashboard._screen)
+    see_doctor = next(o for o in content.screening().outcomes if o.id == "see_doctor")
+    assert see_doctor.cleared_label not in shown
+    assert dashboard.cleared_button not in dashboard._outcome.screen.children
+    assert dashboard.start_again_button in dashboard._screen.children
+
+
+def test_every_page_shows_when_it_was_reviewed_and_is_next_due(content):
+    for language in ("en", "es"):
+        board = PatientDashboard(content, language)
+        texts = content.shared(language).ui.review_dates
+        page = _texts(board)
+        assert html.escape(texts.not_reviewed) in page
+        due = content.screening(language).meta.next_review_due
+        assert texts.next_review.format(date="")[:8] in page
+        assert texts.months[due.month - 1] in page and str(due.year) in page
 
 
 def test_none_of_these_goes_straight_to_the_guide(dashboard, content):
@@ -106,6 +154,7 @@ def test_emergency_and_disclaimer_on_every_screen(dashboard, content):
             dashboard.question.continue_button.click()
         elif step == "outcome":
             dashboard.cleared_button.click()
+            dashboard.confirm_button.click()
 
 
 def test_start_again_clears_the_answers(dashboard):
@@ -198,6 +247,7 @@ def test_the_first_page_carries_only_the_question_and_a_tick_builds_the_rest(con
     before = set(ipywidgets.widgets.widget._instances)
     board.question.continue_button.click()
     board.cleared_button.click()
+    board.confirm_button.click()
     assert board.screen is Screen.guide
     assert set(ipywidgets.widgets.widget._instances) == before  # nothing built on the clicks
 

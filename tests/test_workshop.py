@@ -33,22 +33,11 @@ from cam_workbench.workshop import (
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "workshop.ipynb"
 
-URGENT = """
-outcomes:
-  - id: urgent
-    tier: 2
-    heading: Get medical help today
-    message:
-      - Go to a hospital today.
-    gate: true
-    cleared_label: A doctor has checked me and cleared me
-    cleared_message:
-      - A doctor has cleared you.
-    sources: [brief-screening]
+LEGS_URGENT = """
 rules:
-  - id: bladder_bowel_is_urgent
+  - id: leg_symptoms_urgent
     when:
-      any_of: [bladder_bowel]
+      any_of: [leg_symptoms]
     outcome: urgent
 """
 
@@ -122,34 +111,33 @@ def test_walk_html_shows_the_contents_words_escaped(content):
     assert "<li>" in personas_html(content)
 
 
-def test_a_rule_change_in_a_copy_moves_every_answer_with_bladder_bowel(content):
+def test_a_rule_change_in_a_copy_moves_every_answer_with_leg_symptoms_alone(content):
     before = CONTENT.joinpath("en", "screening.yaml").read_text(encoding="utf-8")
-    change = try_rule_change(CONTENT, URGENT)
+    change = try_rule_change(CONTENT, LEGS_URGENT)
     assert CONTENT.joinpath("en", "screening.yaml").read_text(encoding="utf-8") == before
     assert len(change.after) == 17
-    assert len(change.changed) == 8
+    assert len(change.changed) == 4  # leg symptoms without bladder/bowel (already urgent)
     for moved in change.changed:
-        assert "bladder_bowel" in moved.answers.flags
+        assert "leg_symptoms" in moved.answers.flags
+        assert "bladder_bowel" not in moved.answers.flags
         assert (moved.before, moved.after, moved.decided_by) == (
             "see_doctor",
             "urgent",
-            "bladder_bowel_is_urgent",
+            "leg_symptoms_urgent",
         )
     page = rule_change_html(content, change)
     words = content.of_kind(PersonasFile, "en")[0].labels
-    assert words.changed.format(changed=8, total=17) in page
-    assert page.count("<tr>") == 1 + 8
+    assert words.changed.format(changed=4, total=17) in page
+    assert page.count("<tr>") == 1 + 4
     assert rule_change_html(content, change, show_all=True).count("<tr>") == 1 + 17
-    assert "bladder_bowel_is_urgent" in page and "<pre>" in page
+    assert "leg_symptoms_urgent" in page and "<pre>" in page
 
 
 def test_a_broken_rule_change_gets_the_validators_message():
-    broken = URGENT.replace("any_of: [bladder_bowel]", "any_of: [bladder_bowl]")
+    broken = LEGS_URGENT.replace("any_of: [leg_symptoms]", "any_of: [leg_symptom]")
     with pytest.raises(ContentError) as caught:
         try_rule_change(CONTENT, broken)
-    assert any(
-        p.code == "unknown_item" and "bladder_bowel" in str(p) for p in caught.value.problems
-    )
+    assert any(p.code == "unknown_item" and "leg_symptoms" in str(p) for p in caught.value.problems)
 
 
 @pytest.mark.parametrize(

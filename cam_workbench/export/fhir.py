@@ -34,7 +34,14 @@ from typing import Any, Final, Literal
 from cam_workbench.export.answers import answer_map
 from cam_workbench.export.text import TextKey, screening_texts
 from cam_workbench.model import Meta, Outcome, Rule, ScreeningFile, Status
-from cam_workbench.screening import Answers, Decision, all_answer_sets, decide, evaluate
+from cam_workbench.screening import (
+    Answers,
+    Decision,
+    all_answer_sets,
+    decide,
+    evaluate,
+    way_on,
+)
 
 FhirVersion = Literal["R4", "R5"]
 FHIR_VERSIONS: Final[tuple[FhirVersion, ...]] = ("R4", "R5")
@@ -47,6 +54,10 @@ PUBLISHER: Final = "CAM workbench"
 
 TRANSLATION_URL: Final = "http://hl7.org/fhir/StructureDefinition/translation"
 CONSTRAINT_URL: Final = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
+#: Our extension on an outcome group: where the patient may go from it (FHIR has no such
+#: element): ``guide`` (straight on), ``clearance`` (once they say their doctor cleared
+#: them) or ``stop`` (no way on, e.g. urgent care first).
+WAY_ON_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/outcome-way-on"
 #: The extension that carries an outcome's tier on its answer option, per FHIR version.
 WEIGHT_URL: Final[dict[str, str]] = {
     "R4": "http://hl7.org/fhir/StructureDefinition/ordinalValue",
@@ -93,6 +104,11 @@ def outcome_link(outcome_id: str) -> str:
 def message_link(outcome_id: str, part: str, number: int) -> str:
     """LinkId of one block of an outcome's ``message`` or ``cleared_message``."""
     return f"{outcome_link(outcome_id)}.{part}.{number}"
+
+
+def if_worse_link(outcome_id: str) -> str:
+    """LinkId of an outcome's "if your signs get worse" advice."""
+    return f"{outcome_link(outcome_id)}.if_worse"
 
 
 def cleared_link(outcome_id: str) -> str:
@@ -345,7 +361,10 @@ def _outcome_item(
 def _outcome_group(
     screening: ScreeningFile, outcome: Outcome, texts: _Texts, system: str
 ) -> tuple[dict[str, Any], str | None]:
-    group: dict[str, Any] = {"linkId": outcome_link(outcome.id)}
+    group: dict[str, Any] = {
+        "extension": [{"url": WAY_ON_URL, "valueCode": way_on(outcome).value}],
+        "linkId": outcome_link(outcome.id),
+    }
     texts.put(group, "text", ("outcome", outcome.id, "heading"))
     group["type"] = "group"
     conditions, behavior, note = _enable_when(screening, outcome, system)
@@ -360,6 +379,7 @@ def _outcome_group(
         )
         for n in range(1, len(outcome.message) + 1)
     ]
+    children.append(_display(if_worse_link(outcome.id), texts, ("outcome", outcome.id, "if_worse")))
     if outcome.gate and outcome.cleared_label is not None:
         cleared: dict[str, Any] = {"linkId": cleared_link(outcome.id)}
         texts.put(cleared, "text", ("outcome", outcome.id, "cleared_label"))
@@ -477,7 +497,7 @@ def questionnaire_response(
     if evaluate(screening, answers).outcome.id != decision.outcome.id:
         raise ValueError(f"decision {decision.outcome.id!r} is not what these answers give")
     outcome = decision.outcome
-    if cleared and not (outcome.gate and outcome.cleared_label):
+    if cleared and not (outcome.gate and not outcome.stop and outcome.cleared_label):
         raise ValueError(f"outcome {outcome.id!r} has no clearance to confirm")
     flags = answer_map(screening, answers)
     children = [

@@ -13,7 +13,8 @@ questionnaires from other tools as far as our model allows:
 
 Everything else (other item types, conditions on questions, unknown keys and extensions,
 missing texts) is listed in :attr:`ImportResult.notes`; gaps are filled with a visible
-placeholder (``TODO: ...``) so the file still validates and a reviewer sees what to write.
+placeholder (``TODO: ...``) so a reviewer sees what to write: ``validate`` reports each one
+as an error until it is written, so a placeholder can never reach patients.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from cam_workbench.export.fhir import (
     OUTCOME_LINK,
     QUESTION_LINK,
     TRANSLATION_URL,
+    WAY_ON_URL,
     WEIGHT_URL,
     questionnaire_url,
 )
@@ -315,6 +317,9 @@ def _visit_ours(item: dict[str, Any], draft: _Draft, reader: _Reader) -> None:
     heading = reader.text(item, "text", ("outcome", outcome_id, "heading"))
     if heading is not None:
         outcome["heading"] = heading
+    for ext in item.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == WAY_ON_URL:
+            outcome["way_on"] = ext.get("valueCode")
     for child in item.get("item") or []:
         child_link = str(child.get("linkId", ""))
         rest = child_link.removeprefix(f"{link}.").split(".")
@@ -323,6 +328,8 @@ def _visit_ours(item: dict[str, Any], draft: _Draft, reader: _Reader) -> None:
             ref = reader.text(child, "text", key)
             if ref is not None:
                 outcome.setdefault(rest[0], []).append(ref)
+        elif rest == ["if_worse"]:
+            outcome["if_worse"] = reader.text(child, "text", ("outcome", outcome_id, "if_worse"))
         elif rest == ["cleared"]:
             outcome["cleared_label"] = reader.text(
                 child, "text", ("outcome", outcome_id, "cleared_label")
@@ -374,7 +381,7 @@ def _outcomes(draft: _Draft, reader: _Reader) -> list[dict[str, Any]]:
             "'proceed' (none of these) with placeholder texts; review the rules and texts"
         )
         ids = [i["id"] for i in draft.items]
-        draft.outcomes = {"see_doctor": {"id": "see_doctor", "tier": 1}}
+        draft.outcomes = {"see_doctor": {"id": "see_doctor", "tier": 1, "way_on": "clearance"}}
         draft.outcomes["proceed"] = {"id": "proceed", "tier": 0}
         draft.rules = [
             {"id": "any_red_flag", "when": {"any_of": ids}, "outcome": "see_doctor"},
@@ -389,14 +396,28 @@ def _outcomes(draft: _Draft, reader: _Reader) -> list[dict[str, Any]]:
         message = found.get("message") or [
             reader.placeholder(("outcome", outcome_id, "message", "1"), f"{where} message")
         ]
+        if_worse = found.get("if_worse") or reader.placeholder(
+            ("outcome", outcome_id, "if_worse"), f"{where} advice if signs get worse"
+        )
+        way = found.get("way_on") or ("clearance" if "cleared_label" in found else "guide")
+        if way not in ("guide", "clearance", "stop"):
+            reader.notes.append(f"{where}: unknown way on '{way}'; the patient stops here")
+            way = "stop"
         outcome: dict[str, Any] = {
             "id": outcome_id,
             "tier": found.get("tier", 0),
             "heading": heading,
             "message": message,
-            "gate": "cleared_label" in found,
+            "if_worse": if_worse,
+            "gate": way != "guide",
         }
-        if outcome["gate"]:
+        if way == "stop":
+            outcome["stop"] = True
+        elif way == "clearance" and "cleared_label" not in found:
+            found["cleared_label"] = reader.placeholder(
+                ("outcome", outcome_id, "cleared_label"), f"{where} cleared label"
+            )
+        if way == "clearance":
             outcome["cleared_label"] = found["cleared_label"]
             outcome["cleared_message"] = found.get("cleared_message") or [
                 reader.placeholder(

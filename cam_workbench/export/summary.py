@@ -12,7 +12,7 @@ from typing import Final
 
 from cam_workbench.export.answers import answer_map
 from cam_workbench.model import ScreeningFile, SharedFile
-from cam_workbench.render import body_html
+from cam_workbench.render import body_html, outcome_html
 from cam_workbench.screening import Answers, Decision, evaluate
 
 #: Inline style: readable on screen and on paper, no web fonts.
@@ -65,7 +65,9 @@ def summary_html(
         raise ValueError(f"decision {decision.outcome.id!r} is not what these answers give")
     words = shared.summary
     outcome = decision.outcome
-    if cleared and not (outcome.gate and outcome.cleared_label and outcome.cleared_message):
+    if cleared and not (
+        outcome.gate and not outcome.stop and outcome.cleared_label and outcome.cleared_message
+    ):
         raise ValueError(f"outcome {outcome.id!r} has no clearance to confirm")
     checked = answer_map(screening, answers)
 
@@ -101,8 +103,7 @@ def summary_html(
         f"<p>{escape(screening.question)}</p>",
         f"<table><tbody>{''.join(rows)}</tbody></table></section>",
         f'<section aria-labelledby="outcome"><h2 id="outcome">{escape(words.outcome_heading)}</h2>',
-        f'<div class="outcome"><h3>{escape(outcome.heading)}</h3>',
-        f"{body_html(outcome.message)}{cleared_html}</div></section>",
+        f'<div class="outcome">{outcome_html(outcome, 3)}{cleared_html}</div></section>',
         '<section class="emergency" aria-labelledby="emergency">',
         f'<h2 id="emergency">{escape(shared.emergency.heading)}</h2>',
         f"{body_html(shared.emergency.body)}</section>",

@@ -61,6 +61,7 @@ def screening_texts(screening: ScreeningFile) -> dict[TextKey, str]:
         texts[("outcome", outcome.id, "heading")] = outcome.heading
         for number, block in enumerate(outcome.message, start=1):
             texts[("outcome", outcome.id, "message", str(number))] = block_text(block)
+        texts[("outcome", outcome.id, "if_worse")] = outcome.if_worse
         if outcome.cleared_label is not None:
             texts[("outcome", outcome.id, "cleared_label")] = outcome.cleared_label
         for number, block in enumerate(outcome.cleared_message or (), start=1):

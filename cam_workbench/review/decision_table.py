@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cam_workbench.model import Rule, ScreeningFile
-from cam_workbench.screening import Answers, decide, rule_fires
+from cam_workbench.screening import Answers, WayOn, decide, rule_fires, way_on
 
 CHECKED = "x"
 NOT_CHECKED = "-"
@@ -27,7 +27,7 @@ class Row:
     answers: Answers
     outcome: str
     tier: int | None
-    gate: bool | None
+    way_on: WayOn | None
     decided_by: str
     fired: tuple[str, ...]
 
@@ -58,7 +58,7 @@ def decision_rows(screening: ScreeningFile) -> list[Row]:
                     answers,
                     decision.outcome.id,
                     decision.tier,
-                    decision.outcome.gate,
+                    way_on(decision.outcome),
                     decision.rule.id,
                     fired,
                 )
@@ -76,7 +76,7 @@ def table_rows(screening: ScreeningFile) -> list[dict[str, object]]:
         cells["none_of_these"] = CHECKED if row.answers.none_of_these else NOT_CHECKED
         cells["outcome"] = row.outcome
         cells["tier"] = "" if row.tier is None else row.tier
-        cells["gate"] = "" if row.gate is None else ("yes" if row.gate else "no")
+        cells["way_on"] = "" if row.way_on is None else row.way_on.value
         cells["decided_by"] = row.decided_by or "-"
         cells["rules_that_fire"] = ", ".join(row.fired) or "-"
         rows.append(cells)

@@ -15,8 +15,11 @@ content and, per section, the section's hash and its text as ``path: value`` lin
 Only patient content needs sign-off (models with ``patient_facing = True``: screening,
 guide, shared texts); reviewer files (jargon list, PEMAT checklists, this record) do not.
 
-For ``serve --production``: :func:`unapproved_files` names every patient file that is not
-approved, or has changed since it was approved.
+For ``serve --production`` and ``review-status``: :func:`publication_blockers` names every
+patient file that is not approved, has changed since it was approved, or whose next review
+date has passed (or was moved since the approval). ``approve`` never changes review dates: a
+reviewer renews a file by setting ``meta.last_reviewed`` and ``meta.next_review_due`` in it,
+then approving it again (the approval records the new due date).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class State(StrEnum):
     approved = "approved"
     changed = "changed since approval"
     unapproved = "not approved"
+    dates_moved = "review date moved since approval"
 
 
 @dataclass(frozen=True)
@@ -159,11 +163,47 @@ def file_status(content: ContentSet) -> list[FileStatus]:
         if approval is None:
             statuses.append(FileStatus(name, State.unapproved, None))
         elif approval.sha256 == file_hash(loaded.model):
-            statuses.append(FileStatus(name, State.approved, approval))
+            due = loaded.model.meta.next_review_due
+            moved = approval.next_review_due is not None and approval.next_review_due != due
+            state = State.dates_moved if moved else State.approved
+            statuses.append(FileStatus(name, state, approval))
         else:
             changes = section_changes(approval.sections, section_snapshots(loaded.model))
             statuses.append(FileStatus(name, State.changed, approval, tuple(changes)))
     return statuses
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A patient file whose next clinical review date has passed."""
+
+    file: str
+    due: dt.date
+
+
+def overdue_files(content: ContentSet, today: dt.date | None = None) -> list[Overdue]:
+    """Patient files whose ``meta.next_review_due`` is before ``today`` (sorted by path)."""
+    today = today or dt.date.today()
+    return [
+        Overdue(name, loaded.model.meta.next_review_due)
+        for name, loaded in sorted(patient_files(content).items())
+        if loaded.model.meta.next_review_due < today
+    ]
+
+
+def publication_blockers(content: ContentSet, today: dt.date | None = None) -> list[str]:
+    """Why the content may not be served to patients in production, one line per file.
+
+    A file blocks when it is not approved, changed since approval, its review date was moved
+    since approval, or its next review date has passed. Placeholder text never gets this far:
+    content with placeholders does not load at all.
+    """
+    lines = [f"{s.file}: {s.state.value}" for s in file_status(content) if not s.ok]
+    lines += [
+        f"{o.file}: next clinical review was due on {o.due.isoformat()} (overdue)"
+        for o in overdue_files(content, today)
+    ]
+    return lines
 
 
 def needs_approval(content: ContentSet) -> list[str]:
@@ -234,7 +274,8 @@ def approve(
     longer exist are dropped.
 
     Raises:
-        ValueError: the reviewer's name is empty.
+        ValueError: the reviewer's name is empty, or a file's next review date has passed
+            (review dates are the reviewer's to set in the file; approving never moves them).
         NotAContentFile: a named file is not patient content of this folder.
 
     """
@@ -245,6 +286,12 @@ def approve(
     names = [resolve_file(content, f) for f in files] or needs_approval(content)
     present = patient_files(content)
     approvals = {a.file: a for a in signoff_of(content).approvals if a.file in present}
+    overdue = [n for n in names if present[n].model.meta.next_review_due < today]
+    if overdue:
+        raise ValueError(
+            f"the next review date of {', '.join(overdue)} has passed: set meta.last_reviewed "
+            "and a new meta.next_review_due in the file, then approve it"
+        )
     for name in names:
         model = present[name].model
         approvals[name] = Approval(
@@ -253,6 +300,7 @@ def approve(
             date=today,
             sha256=file_hash(model),
             sections=section_snapshots(model),
+            next_review_due=model.meta.next_review_due,
         )
     record = SignoffFile(kind="signoff", approvals=[approvals[k] for k in sorted(approvals)])
     return record, list(dict.fromkeys(names))
@@ -292,6 +340,11 @@ def status_lines(statuses: Sequence[FileStatus], stale: Sequence[str] = ()) -> l
             lines.append(f"{status.file}: approved by {a.reviewer} on {a.date}, unchanged")
         elif status.state is State.unapproved:
             lines.append(f"{status.file}: not approved by a clinical reviewer yet")
+        elif status.state is State.dates_moved and a is not None:
+            lines.append(
+                f"{status.file}: next_review_due moved from {a.next_review_due} since approval "
+                f"by {a.reviewer} on {a.date}: a reviewer must approve the new date"
+            )
         elif a is not None:
             lines.append(f"{status.file}: changed since approval by {a.reviewer} on {a.date}")
             for change in status.changes:

@@ -24,7 +24,9 @@ BOOKKEEPING: Final = frozenset(
 )
 
 #: Keys whose values are ids, references or settings, never text a patient reads.
-NOT_TEXT: Final = frozenset({"id", "sources", "when", "outcome", "tier", "gate", "kind", "url"})
+NOT_TEXT: Final = frozenset(
+    {"id", "sources", "when", "outcome", "tier", "gate", "stop", "style", "kind", "url"}
+)
 
 #: Top-level parts that hold no patient text (reviewer-facing metadata and citations).
 NOT_PATIENT: Final = frozenset({"meta", "sources"})
@@ -66,7 +68,10 @@ def relpath(content: ContentSet, loaded: LoadedFile) -> str:
 
 def normalised(model: Any) -> dict[str, Any]:
     """Return the content of a validated file as plain JSON data, without bookkeeping."""
-    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # Defaults left out: a new optional field (with its default) changes no file's hash.
+    data: dict[str, Any] = model.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude_defaults=True
+    )
     if isinstance(data.get("meta"), dict):
         data["meta"] = {k: v for k, v in data["meta"].items() if k not in BOOKKEEPING}
     return data

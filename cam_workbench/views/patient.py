@@ -29,7 +29,7 @@ from cam_workbench.flow import FlowState, PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.model import GuideFile, Notice, ScreeningFile, SharedFile
 from cam_workbench.paths import default_content_dir
-from cam_workbench.render import body_html, heading_html
+from cam_workbench.render import body_html, heading_html, outcome_html, review_dates_html
 from cam_workbench.screening import AnswerProblem, Answers
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ def _css() -> str:
     return resources.files("cam_workbench.views").joinpath("dashboard.css").read_text("utf-8")
 
 
-def _notice_html(notice: Notice, css_class: str, element: str, more: str | None = None) -> str:
+def _notice_html(
+    notice: Notice, css_class: str, element: str, more: str | None = None, extra: str = ""
+) -> str:
     """An always-visible notice (emergency advice, disclaimer) as a labelled region.
 
     With ``more``, only the first paragraph is always shown; the rest opens from a
@@ -57,7 +59,7 @@ def _notice_html(notice: Notice, css_class: str, element: str, more: str | None 
         body = body_html(notice.body)
     return (
         f'<{element} class="{css_class}" aria-label="{escape(notice.heading)}">'
-        f"{heading_html(notice.heading, 2)}{body}</{element}>"
+        f"{heading_html(notice.heading, 2)}{body}{extra}</{element}>"
     )
 
 
@@ -279,10 +281,13 @@ def downloads_html(
 
 
 def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
-    """The "Preview — not yet approved" banner while any patient file lacks sign-off."""
-    from cam_workbench.review.signoff import needs_approval
+    """The "Preview — not yet approved" banner while any patient file lacks sign-off.
 
-    if not shared.ui.preview_banner or not needs_approval(content):
+    Also while a file is past its review date: its approval no longer covers it.
+    """
+    from cam_workbench.review.signoff import publication_blockers
+
+    if not shared.ui.preview_banner or not publication_blockers(content):
         return ""
     return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
 
@@ -303,16 +308,52 @@ def _header_html(shared: SharedFile, language: str) -> str:
     return f"<header>{heading_html(ui.page_title, 1)}{marker}</header>{emergency}"
 
 
+def _footer_html(content: ContentSet, language: str) -> str:
+    """The disclaimer, and when the page's content was last reviewed and is next due."""
+    shared = content.shared(language)
+    metas = [content.screening(language).meta, shared.meta, content.guide(language).meta]
+    dates = review_dates_html(metas, shared.ui.review_dates)
+    return _notice_html(shared.disclaimer, "cam-disclaimer", "footer", extra=dates)
+
+
 class OutcomeParts:
-    """The outcome screen's widgets: the message, "cleared", downloads and Start again."""
+    """The outcome screen's widgets: message, clearance step, downloads and Start again."""
 
     def __init__(self, shared: SharedFile, looks: Looks) -> None:
         """Build the widgets; the dashboard fills them in for each outcome."""
+        clearance = shared.ui.clearance
         self.message = looks.html().add_class("cam-outcome")
         self.cleared_button = looks.button(button_style="primary")
+        self.confirm_text = looks.html(f'<p class="cam-confirm">{escape(clearance.confirm)}</p>')
+        self.confirm_button = looks.button(clearance.yes, button_style="primary")
+        self.back_button = looks.button(clearance.back)
+        self.confirm = w.VBox(
+            [
+                self.confirm_text,
+                w.HBox([self.confirm_button, self.back_button], layout=looks.layout),
+            ],
+            layout=looks.layout,
+        )
         self.start_again_button = looks.button(shared.ui.start_again)
         self.downloads = looks.html()
-        self.screen = w.VBox([self.message, self.cleared_button], layout=looks.layout)
+        self.screen = w.VBox([self.message], layout=looks.layout)
+
+    def show(
+        self, outcome_message: str, label: str | None, confirming: bool, stop: bool = False
+    ) -> None:
+        """The message, then the clearance step (its label, or its confirmation), if any."""
+        self.message.value = outcome_message
+        if stop:
+            self.message.add_class("cam-stop")
+        else:
+            self.message.remove_class("cam-stop")
+        if label is None:
+            self.screen.children = [self.message]
+        elif confirming:
+            self.screen.children = [self.message, self.confirm]
+        else:
+            self.cleared_button.description = label
+            self.screen.children = [self.message, self.cleared_button]
 
 
 class PatientDashboard(w.VBox):
@@ -382,7 +423,7 @@ class PatientDashboard(w.VBox):
             looks.html(_header_html(shared, language)),
             self.announcer,
             self._screen,
-            looks.html(_notice_html(shared.disclaimer, "cam-disclaimer", "footer")),
+            looks.html(_footer_html(content, language)),
         ]
         self._restore(carry)
 
@@ -401,7 +442,9 @@ class PatientDashboard(w.VBox):
         """The outcome screen's widgets, built the first time they are needed."""
         if self._outcome_parts is None:
             parts = OutcomeParts(self._shared, self._looks)
-            parts.cleared_button.on_click(lambda _b: self.flow.confirm_cleared())
+            parts.cleared_button.on_click(lambda _b: self.flow.say_cleared())
+            parts.confirm_button.on_click(lambda _b: self.flow.confirm_cleared())
+            parts.back_button.on_click(lambda _b: self.flow.back_from_confirm())
             parts.start_again_button.on_click(lambda _b: self.flow.start_again())
             self._outcome_parts = parts
         return self._outcome_parts
@@ -415,6 +458,16 @@ class PatientDashboard(w.VBox):
     def cleared_button(self) -> w.Button:
         """The button for "my doctor has cleared me" (its label comes from the outcome)."""
         return self._outcome.cleared_button
+
+    @property
+    def confirm_button(self) -> w.Button:
+        """Confirms the patient's "my doctor said I can": opens the guide."""
+        return self._outcome.confirm_button
+
+    @property
+    def back_button(self) -> w.Button:
+        """Leaves the confirmation: back to the advice."""
+        return self._outcome.back_button
 
     @property
     def start_again_button(self) -> w.Button:
@@ -443,6 +496,8 @@ class PatientDashboard(w.VBox):
             box.value = item_id in carry.answers.flags
         self.question.none_box.value = carry.answers.none_of_these
         self.flow.submit(carry.answers)
+        if carry.confirming or carry.cleared:
+            self.flow.say_cleared()
         if carry.cleared:
             self.flow.confirm_cleared()
 
@@ -473,16 +528,29 @@ class PatientDashboard(w.VBox):
         if state.screen is Screen.question:
             target: w.DOMWidget = next(iter(self.question.flags.values()))
         elif state.screen is Screen.outcome:
-            target = self.cleared_button
+            target = self._outcome_focus(state)
         else:
             target = self.guide.section_buttons[0]
         target.focus()
 
+    def _outcome_focus(self, state: FlowState) -> w.DOMWidget:
+        """The first control of the outcome screen: the clearance step, or Start again."""
+        if state.confirming:
+            return self.confirm_button
+        outcome = state.decision.outcome if state.decision else None
+        if outcome is not None and outcome.cleared_label and not outcome.stop:
+            return self.cleared_button
+        return self.start_again_button
+
     def _draw(self, state: FlowState) -> None:
-        """Show the screen for ``state``."""
-        before = self._screen.children
+        """Show the screen for ``state``; move focus when what the patient sees changed."""
+        before = (
+            self._screen.children,
+            self._outcome_parts and self._outcome_parts.screen.children,
+        )
         self._show(state)
-        if self._screen.children != before:
+        after = (self._screen.children, self._outcome_parts and self._outcome_parts.screen.children)
+        if after != before:
             self._focus_current()
 
     def _show(self, state: FlowState) -> None:
@@ -497,13 +565,15 @@ class PatientDashboard(w.VBox):
         decision = state.decision
         assert decision is not None  # outcome and guide screens always have one
         outcome = decision.outcome
-        message = heading_html(outcome.heading, 2) + body_html(outcome.message)
+        message = outcome_html(outcome)
         today = dt.date.today()
         self.downloads.value = downloads_html(self._screening, self._shared, state, today)
         self.announcer.value = f"<p>{escape(outcome.heading)}</p>"
         if state.screen is Screen.outcome:
-            self.outcome.value = message
-            self.cleared_button.description = outcome.cleared_label or ""
+            label = None if outcome.stop else outcome.cleared_label
+            self._outcome.show(message, label, state.confirming, stop=outcome.stop)
+            if state.confirming:
+                self.announcer.value = f"<p>{escape(self._shared.ui.clearance.confirm)}</p>"
             self._screen.children = [self._outcome.screen, self.downloads, self.start_again_button]
             return
         if state.cleared and outcome.cleared_message:

@@ -43,7 +43,7 @@ def open_page(page, server, language: str):
 def every_screen(page, server, language: str):
     """Yield (name, page) on every screen: start, outcome, each guide section, proceed path."""
     screening, shared, guide = texts(language)
-    see_doctor = next(o for o in screening.outcomes if o.gate)
+    see_doctor = next(o for o in screening.outcomes if o.id == "see_doctor")
     first = open_page(page, server, language)
     yield "start", page
     page.get_by_role("button", name=shared.ui.continue_).click()
@@ -57,10 +57,20 @@ def every_screen(page, server, language: str):
     expect(cleared).to_be_visible()
     yield "outcome", page
     cleared.click()
+    confirm = page.get_by_role("button", name=shared.ui.clearance.yes)
+    expect(confirm).to_be_visible()
+    yield "confirm", page
+    confirm.click()
     for section in guide.sections:
         page.get_by_role("button", name=section.heading, exact=True).click()
         expect(page.get_by_role("heading", name=section.heading, level=3)).to_be_visible()
         yield f"guide:{section.id}", page
+    page.get_by_role("button", name=shared.ui.start_again).click()
+    urgent = next(o for o in screening.outcomes if o.id == "urgent")
+    page.get_by_role("checkbox", name=screening.items[1].text, exact=True).check()
+    page.get_by_role("button", name=shared.ui.continue_).click()
+    expect(page.get_by_role("heading", name=urgent.heading)).to_be_visible()
+    yield "urgent", page
     page.get_by_role("button", name=shared.ui.start_again).click()
     page.get_by_role("checkbox", name=screening.none_option.text).check()
     page.get_by_role("button", name=shared.ui.continue_).click()
@@ -77,7 +87,7 @@ def test_axe_finds_no_violation_on_any_screen(page, server, language):
         counts[name] = Counter(v["impact"] for v in found)
         if found:
             problems.append(f"{name}: {describe(found)}")
-    assert len(counts) >= 3 + len(texts(language)[2].sections)
+    assert len(counts) >= 5 + len(texts(language)[2].sections)
     assert not problems, "\n".join(problems)
 
 
@@ -121,7 +131,7 @@ def tab_to(page, name: str, limit: int = 40) -> list[dict]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_keyboard_only_red_flag_path(page, server, language):
     screening, shared, guide = texts(language)
-    see_doctor = next(o for o in screening.outcomes if o.gate)
+    see_doctor = next(o for o in screening.outcomes if o.id == "see_doctor")
     first = open_page(page, server, language)
     stops = tab_to(page, screening.items[0].text)
     page.keyboard.press("Space")
@@ -133,6 +143,8 @@ def test_keyboard_only_red_flag_path(page, server, language):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=see_doctor.heading)).to_be_visible()
     expect(page.get_by_role("button", name=see_doctor.cleared_label)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name=shared.ui.clearance.yes)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=shared.ui.guide_heading)).to_be_visible()
     last = guide.sections[-1].heading
@@ -218,7 +230,7 @@ def test_text_at_200_percent_loses_nothing(browser, server):
 
 def test_outcome_is_announced_by_a_live_region(page, server):
     screening, shared, _ = texts("en")
-    see_doctor = next(o for o in screening.outcomes if o.gate)
+    see_doctor = next(o for o in screening.outcomes if o.id == "see_doctor")
     open_page(page, server, "en").check()
     live = page.locator("[aria-live=polite]")
     page.get_by_role("button", name=shared.ui.continue_).click()

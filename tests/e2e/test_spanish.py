@@ -20,12 +20,12 @@ ES_DOCTOR = next(o for o in ES_SCREENING.outcomes if o.id == "see_doctor")
 
 def test_switch_to_spanish_and_back_keeps_the_answers(page, server):
     page.goto(server.url)
-    expect(page.get_by_role("checkbox", name=EN_SCREENING.items[1].text)).to_be_visible(
+    expect(page.get_by_role("checkbox", name=EN_SCREENING.items[0].text)).to_be_visible(
         timeout=30_000
     )
     page.get_by_role("button", name=ES.ui.language_name).click()  # "Español"
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    flag = page.get_by_role("checkbox", name=ES_SCREENING.items[1].text)
+    flag = page.get_by_role("checkbox", name=ES_SCREENING.items[0].text)
     expect(flag).to_be_visible()
     flag.check()
     page.get_by_role("button", name=ES.ui.continue_).click()
@@ -35,6 +35,7 @@ def test_switch_to_spanish_and_back_keeps_the_answers(page, server):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name=EN_DOCTOR.heading)).to_be_visible()
     page.get_by_role("button", name=EN_DOCTOR.cleared_label).click()
+    page.get_by_role("button", name=EN.ui.clearance.yes).click()
     expect(page.get_by_role("heading", name=EN.ui.guide_heading)).to_be_visible()
 
 
