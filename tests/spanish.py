@@ -21,7 +21,7 @@ TRANSLATED = {
         "text: Severe pain, weakness, or a tingly feeling in one or both legs": (
             "text: Dolor fuerte, debilidad u hormigueo en una o ambas piernas"
         ),
-        "text: None of these apply to me": "text: Nada de esto me pasa",
+        "text: None of these apply to me": "text: Ninguno de estos es mi caso",
         "heading: Talk with your doctor first": "heading: Hable primero con su médico",
         "result_label: Your result": "result_label: Su resultado",
     },

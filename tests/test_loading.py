@@ -306,7 +306,8 @@ CASES = {
     ),
     "item without a sources key": (
         "screening.yaml",
-        "in one or both legs\n    sources: [ahcpr-1994-red-flags, chou-2007-acp-aps]\n",
+        "in one or both legs\n    sources: [ahcpr-1994-red-flags, chou-2007-acp-aps, "
+        "program-gate]\n",
         "in one or both legs\n",
         "no_source",
         "- id: leg_symptoms",
