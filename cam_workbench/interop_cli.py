@@ -94,7 +94,7 @@ def screen(args: argparse.Namespace, content: ContentSet) -> int:
     from cam_workbench.export.answers import NONE_KEY, AnswerInputError, answer_map, parse_answers
     from cam_workbench.export.fhir import questionnaire_response
     from cam_workbench.export.text import body_text
-    from cam_workbench.screening import AnswerError, evaluate
+    from cam_workbench.screening import AnswerError, evaluate, way_on
 
     screening = _screening_in(content, args.lang)
     try:
@@ -118,6 +118,8 @@ def screen(args: argparse.Namespace, content: ContentSet) -> int:
             "tier": outcome.tier,
             "heading": outcome.heading,
             "message": body_text(outcome.message),
+            "if_worse": outcome.if_worse,
+            "way_on": way_on(outcome).value,
             "rule": decision.rule.id,
             "language": screening.meta.language,
             "answers": {
@@ -127,7 +129,7 @@ def screen(args: argparse.Namespace, content: ContentSet) -> int:
         }
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        print(f"{outcome.heading}\n\n{body_text(outcome.message)}")
+        print(f"{outcome.heading}\n\n{body_text(outcome.message)}\n\n{outcome.if_worse}")
     return 0
 
 

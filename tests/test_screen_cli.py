@@ -56,11 +56,20 @@ def test_screen_gives_the_dashboard_outcome_for_every_answer_set(answers, capsys
     assert result["tier"] == decision.tier
     assert result["rule"] == decision.rule.id
     assert result["message"] == body_text(decision.outcome.message)
+    assert result["if_worse"] == decision.outcome.if_worse and "911" in result["if_worse"]
     expected = {item.id: item.id in answers.flags for item in SCREENING.items}
     assert result["answers"] == {**expected, NONE_KEY: not answers.flags}
-    # plain output: the heading and the message
+    if "bladder_bowel" in answers.flags:  # the urgent tier, above every other
+        assert (result["outcome"], result["way_on"]) == ("urgent", "stop")
+        assert result["tier"] > max(o.tier for o in SCREENING.outcomes if o.id != "urgent")
+    elif answers.flags:
+        assert (result["outcome"], result["way_on"]) == ("see_doctor", "clearance")
+    else:
+        assert (result["outcome"], result["way_on"]) == ("proceed", "guide")
+    # plain output: the heading, the message and what to do if it gets worse
     code, out, _ = run_main(capsys, "screen", *answer_args(answers))
-    assert out == f"{decision.outcome.heading}\n\n{body_text(decision.outcome.message)}\n"
+    outcome = decision.outcome
+    assert out == f"{outcome.heading}\n\n{body_text(outcome.message)}\n\n{outcome.if_worse}\n"
 
 
 @pytest.mark.parametrize("answers", [ANSWER_SETS[0], ANSWER_SETS[5]], ids=lambda a: a.describe())
