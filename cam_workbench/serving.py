@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gzip
-import hashlib
 import html
 import json
 import logging
@@ -42,8 +40,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -51,7 +48,6 @@ from typing import Any, Final
 import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server._tz import utcnow
-from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import FileFindHandler
 from jupyter_server.services.kernels.kernelmanager import (
     AsyncMappingKernelManager,
@@ -60,7 +56,6 @@ from jupyter_server.services.kernels.kernelmanager import (
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Dict, Float, Integer, default
 from traitlets.config import Config
-from voila._version import __version__ as VOILA_VERSION
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
@@ -68,11 +63,42 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.utils import ENV_VARIABLE
 
-TEMPLATE_NAME: Final = "cam_workbench"
-"""Name of our Voila template (it extends Voila's ``lab`` template)."""
+from cam_workbench.serving_options import (
+    TEMPLATE_NAME,
+    WORKSHOP_TEMPLATE,
+    ServeOptions,
+    ServerTexts,
+    cull_interval_s,
+    workshop_options,
+)
+from cam_workbench.serving_static import (
+    IMMUTABLE,
+    CamLabextensionsHandler,
+    CamStaticHandler,
+    CamTemplateStaticHandler,
+    static_version,
+)
 
-WORKSHOP_TEMPLATE: Final = "cam_workshop"
-"""Our slides template for ``serve --workshop`` (Voila's ``reveal``, offline, large fonts)."""
+__all__ = [
+    "IMMUTABLE",
+    "TEMPLATE_NAME",
+    "TEMPLATE_ROOT",
+    "UNUSED_EXTENSIONS",
+    "WORKSHOP_TEMPLATE",
+    "CamServerKernelManager",
+    "CamVoila",
+    "CappedKernelManager",
+    "ServeOptions",
+    "ServerTexts",
+    "cull_interval_s",
+    "kernel_environment",
+    "kernel_id_of_page",
+    "plain_page",
+    "serve",
+    "versioned_static_page_config",
+    "voila_config",
+    "workshop_options",
+]
 
 REVEAL_SETTINGS: Final = {
     "transition": "none",
@@ -93,9 +119,6 @@ UNUSED_EXTENSIONS: Final = ("jupyterlab_pygments",)
 """Lab extensions installed with Voila that the page does not need (code highlighting: the
 page shows no code). Not loading them saves requests before the first question."""
 
-IMMUTABLE: Final = "public, max-age=31536000, immutable"
-"""``Cache-Control`` of static files whose URL changes when their content does."""
-
 SHUTDOWN_GRACE_S: Final = 10.0
 """After an unload beacon, how long to wait for the connected page(s) to leave."""
 
@@ -105,100 +128,6 @@ PAGE_WAIT_S: Final = 20.0
 _QUERY_OVERRIDES: Final = frozenset({"template", "theme"})
 _TORNADO_LOGGERS: Final = ("tornado.access", "tornado.application", "tornado.general")
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServerTexts:
-    """Every text the server itself shows a patient (the notebook brings its own)."""
-
-    page_title: str
-    """``<title>`` of the patient page."""
-    busy_title: str
-    """Title of the "busy, please try again in a minute" page (HTTP 503)."""
-    busy_message: str
-    """Body of the busy page."""
-    error_title: str
-    """Title of the friendly error page and of an error shown in place of a cell's output."""
-    error_message: str
-    """Body of the friendly error page; never a traceback."""
-    session_lost: str
-    """Shown on the page when the patient's kernel dies or the connection is lost."""
-    language: str = "en"
-    """``<html lang>`` of every page."""
-    loading: str = "Loading…"
-    """Shown while the page is being prepared."""
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    """How to serve the patient notebook. Defaults suit a 2-core, 24 GiB machine."""
-
-    notebook: Path
-    """The notebook to serve (the only page of the server)."""
-    texts: ServerTexts
-    """Texts of the server's own pages and notices."""
-    host: str = "127.0.0.1"
-    """Address to bind; only this machine by default (put a reverse proxy in front)."""
-    port: int = 8866
-    """Port to bind; the server fails if it is taken (no silent fallback to another port)."""
-    max_kernels: int = 60
-    """Most live kernels, preheated ones included (each ~50 MB unique, ~70 MB resident)."""
-    pool_size: int = 2
-    """Preheated kernels kept ready (0 disables preheating). Two absorb a burst of visits; a
-    kernel start takes about a second of one core, so more would not refill faster."""
-    max_unconnected: int = 8
-    """Most handed-out kernels whose page has not connected yet; past it, visits share the
-    page that has waited longest (see the module docstring), so a flood costs no kernels."""
-    idle_timeout_s: int = 600
-    """Shut down a kernel whose page is connected but has had no activity for this long."""
-    unconnected_timeout_s: int = 60
-    """Shut down a handed-out kernel whose page never connected after this long."""
-    disconnected_timeout_s: int = 60
-    """Shut down a kernel this long after its page went away (closed tab without the unload
-    beacon, a phone that dropped the connection); a page that comes back sooner keeps it."""
-    refill_delay_s: float = 3.0
-    """Wait this long after a visit takes a preheated kernel before starting its replacement
-    (the start takes a core for about a second; the visit's page is loading meanwhile)."""
-    env: Mapping[str, str] = field(default_factory=dict)
-    """Extra environment variables for the kernels (e.g. ``CAM_WORKBENCH_CONTENT``)."""
-    template: str = TEMPLATE_NAME
-    """Voila template: the patient page, or :data:`WORKSHOP_TEMPLATE` for the slides."""
-
-    def __post_init__(self) -> None:
-        """Reject settings that cannot work."""
-        if not 0 < self.port < 65536:
-            raise ValueError(f"port must be between 1 and 65535, not {self.port}")
-        if self.pool_size < 0:
-            raise ValueError(f"pool_size must be 0 or more, not {self.pool_size}")
-        if self.max_kernels <= self.pool_size:
-            raise ValueError(
-                f"max_kernels ({self.max_kernels}) must be more than pool_size ({self.pool_size})"
-            )
-        if min(self.idle_timeout_s, self.unconnected_timeout_s, self.disconnected_timeout_s) <= 0:
-            raise ValueError(
-                "idle_timeout_s, unconnected_timeout_s and disconnected_timeout_s must be positive"
-            )
-        if self.max_unconnected < 1:
-            raise ValueError(f"max_unconnected must be 1 or more, not {self.max_unconnected}")
-        if self.refill_delay_s < 0:
-            raise ValueError(f"refill_delay_s must be 0 or more, not {self.refill_delay_s}")
-
-
-def cull_interval_s(options: ServeOptions) -> int:
-    """How often the culler runs: a quarter of the shortest timeout, between 1 and 30 s."""
-    shortest = min(
-        options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
-    )
-    return max(1, min(30, shortest // 4))
-
-
-def workshop_options() -> dict[str, Any]:
-    """:class:`ServeOptions` settings for the educators' slides (``serve --workshop``).
-
-    The slides template, and a long idle timeout: a presenter may talk for an hour without
-    touching the page, and must not find the session gone.
-    """
-    return {"template": WORKSHOP_TEMPLATE, "idle_timeout_s": 4 * 3600, "pool_size": 1}
 
 
 def voila_config(options: ServeOptions) -> Config:
@@ -766,115 +695,6 @@ class PatientShutdownHandler(VoilaShutdownKernelHandler):
         await manager.request_shutdown(kernel_id)
         self.set_status(204)
         self.finish()
-
-
-_COMPRESSIBLE: Final = frozenset(
-    {".js", ".css", ".json", ".svg", ".html", ".map", ".txt", ".ttf", ".eot"}
-)
-_HASHED_NAME: Final = re.compile(r"[.-][0-9a-f]{12,}\.[a-z0-9]+$")
-_GZIP_CACHE_LIMIT: Final = 64 * 2**20
-_gzip_cache: dict[str, tuple[float, int, bytes | None]] = {}
-
-
-def gzipped(path: str) -> bytes | None:
-    """The gzip-compressed content of a static file, compressed once and kept in memory.
-
-    ``None`` when compression does not pay (already compressed formats, files under 1 KiB).
-    At most 64 MiB of compressed files are kept; past that, files are compressed per request.
-    """
-    if Path(path).suffix.lower() not in _COMPRESSIBLE:
-        return None
-    stat = os.stat(path)
-    if stat.st_size < 1024:
-        return None
-    cached = _gzip_cache.get(path)
-    if cached and cached[0] == stat.st_mtime and cached[1] == stat.st_size:
-        return cached[2]
-    body = gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
-    if sum(len(b or b"") for _, _, b in _gzip_cache.values()) + len(body) <= _GZIP_CACHE_LIMIT:
-        _gzip_cache[path] = (stat.st_mtime, stat.st_size, body)
-    return body
-
-
-class _CompressedCachedStatic(tornado.web.StaticFileHandler):
-    """Static files sent gzip-compressed (from memory), immutable when the URL is versioned."""
-
-    immutable = False
-    """Every URL this handler serves is versioned (set per route)."""
-
-    def initialize(self, *args: Any, immutable: bool = False, **kwargs: Any) -> None:
-        """Take our ``immutable`` route option; the rest goes to the parent handler."""
-        self.immutable = immutable
-        super().initialize(*args, **kwargs)
-
-    def is_versioned(self) -> bool:
-        """Whether the URL changes whenever the file's content does."""
-        return self.immutable or "v" in self.request.arguments
-
-    def set_headers(self) -> None:
-        """The parent's headers, then a year of caching for versioned URLs."""
-        super().set_headers()
-        self.set_header("Vary", "Accept-Encoding")
-        if self.is_versioned():
-            self.set_header("Cache-Control", IMMUTABLE)
-
-    async def get(self, path: str, include_body: bool = True) -> None:
-        """Send the gzip-compressed file when the client accepts it; else the parent's way."""
-        accepts = "gzip" in self.request.headers.get("Accept-Encoding", "")
-        if not accepts or "Range" in self.request.headers:
-            await super().get(path, include_body)
-            return
-        # The start of StaticFileHandler.get: the same path checks.
-        self.path = self.parse_url_path(path)
-        absolute_path = self.get_absolute_path(self.root, self.path)
-        self.absolute_path = self.validate_absolute_path(self.root, absolute_path)
-        if self.absolute_path is None:
-            return
-        body = gzipped(self.absolute_path)
-        if body is None:
-            await super().get(path, include_body)
-            return
-        self.modified = self.get_modified_time()
-        self.set_headers()
-        if self.should_return_304():
-            self.set_status(304)
-            return
-        self.set_header("Content-Encoding", "gzip")
-        self.set_header("Content-Length", str(len(body)))
-        if include_body:
-            self.write(body)
-
-
-class CamStaticHandler(_CompressedCachedStatic, MultiStaticFileHandler):
-    """Voila's bundle (``/voila/static/``; versioned under ``/voila/static/_/<version>/``)."""
-
-
-class CamTemplateStaticHandler(_CompressedCachedStatic, TemplateStaticFileHandler):
-    """The template's files (``/voila/templates/<name>/static/``, versioned with ``?v=``)."""
-
-
-class CamLabextensionsHandler(_CompressedCachedStatic, FileFindHandler):
-    """Lab extension files (``/voila/labextensions/``): content-hashed names or ``?v=``."""
-
-    def is_versioned(self) -> bool:
-        """Versioned by ``?v=`` or by a content hash in the file name."""
-        return super().is_versioned() or bool(_HASHED_NAME.search(self.request.path))
-
-    @allow_unauthenticated
-    async def get(self, path: str, include_body: bool = True) -> None:
-        """As for every static file (the page's assets need no login)."""
-        await super().get(path, include_body)
-
-
-def static_version(static_paths: list[str]) -> str:
-    """A short hash naming the installed Voila bundle (its version and its files)."""
-    digest = hashlib.sha256(VOILA_VERSION.encode())
-    for root in static_paths:
-        main = Path(root) / "voila.js"
-        if main.is_file():
-            stat = main.stat()
-            digest.update(f"{main}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
 
 
 class _PrivacyFilter(logging.Filter):
