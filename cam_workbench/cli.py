@@ -144,7 +144,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         language="en",
         loading=ui.loading,
     )
+    from cam_workbench import serve_cli  # the hardening options
+
     extra = {} if args.max_kernels is None else {"max_kernels": args.max_kernels}
+    extra.update(serve_cli.options_from(args))
     notebook = "patient_dashboard.ipynb"
     if args.workshop:  # the educators' workshop notebook as slides
         from cam_workbench.serving import workshop_options
@@ -315,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the educators' workshop notebook as slides instead of the patient page",
     )
+    from cam_workbench.serve_cli import add_arguments as _add_serve_arguments
+
+    _add_serve_arguments(serve)
     _add_review_arguments(subparsers)
     stamp = subparsers["translation-stamp"]
     stamp.add_argument(

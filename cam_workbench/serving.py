@@ -15,9 +15,13 @@
   still untouched: no page ever connected to it) instead of a new kernel, so requests that
   never connect cost no more kernels, and a real patient arriving during or right after a
   flood still gets a working page at once. A kernel belongs to the first websocket session
-  that connects to it (any other is refused), and the page's unload beacon only shuts a
-  kernel down once no page is connected to it, so a shared page can never show one patient
-  another's answers nor end another's session;
+  of a visitor it was handed to (``serving_sessions``); only that session may connect, and
+  only its visitor may see the kernel or end it with the unload beacon, so a shared page
+  can never show one patient another's answers nor end another's session;
+* hardening (SECURITY.md): only the routes the page uses, each refusing a foreign ``Host``
+  and sending the security headers (``serving_http``); a per-address limit, a session
+  lifetime and idle time counted from widget activity only; a websocket message filter and
+  size cap, no tracebacks through iopub (``serving_channels``);
 * static assets (Voila's bundle, the lab extensions, the template's files) sent gzip-compressed
   from memory and, when their URL is versioned, cacheable for a year; dynamic responses
   compressed by tornado, websocket messages with permessage-deflate; extensions the page does
@@ -25,14 +29,14 @@
 * our own Voila template (``cam_workbench/templates/voila/templates/cam_workbench``): page
   title and language from :class:`ServerTexts`, a ``<main>`` landmark, no CDN links, a friendly
   message instead of error output, and a plain-words notice when the session is lost;
-* friendly error pages and a request log that holds only method, path and status.
+* friendly error pages and a request log that holds only method, path and status (no query
+  string, no client address, no traceback from an odd request).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html
 import json
 import logging
 import os
@@ -49,20 +53,34 @@ import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server._tz import utcnow
 from jupyter_server.base.handlers import FileFindHandler
+from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import (
     AsyncMappingKernelManager,
     ServerKernelManager,
 )
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Dict, Float, Integer, default
+from traitlets import Bool, Dict, Float, Integer, List, Unicode, default
 from traitlets.config import Config
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.utils import ENV_VARIABLE
 
+from cam_workbench.serving_channels import PatientConnection
+from cam_workbench.serving_http import (
+    DEFAULT_FRAME_ANCESTORS,
+    POLICY_SETTING,
+    HardenedHandler,
+    HttpPolicy,
+    PrivacyLogFilter,
+    allowed_hosts,
+    harden,
+    plain_page,
+    trusted_proxy_set,
+)
 from cam_workbench.serving_options import (
     TEMPLATE_NAME,
     WORKSHOP_TEMPLATE,
@@ -71,6 +89,8 @@ from cam_workbench.serving_options import (
     cull_interval_s,
     workshop_options,
 )
+from cam_workbench.serving_routes import KernelQuerySocket, PatientKernelHandler, visitor_of
+from cam_workbench.serving_sessions import SessionBook, Visitor
 from cam_workbench.serving_static import (
     IMMUTABLE,
     CamLabextensionsHandler,
@@ -118,6 +138,9 @@ RETRY_AFTER_S: Final = 60
 UNUSED_EXTENSIONS: Final = ("jupyterlab_pygments",)
 """Lab extensions installed with Voila that the page does not need (code highlighting: the
 page shows no code). Not loading them saves requests before the first question."""
+
+MAX_BODY_BYTES: Final = 64 * 1024
+"""Largest HTTP request body: the page only posts its unload beacon (a few hundred bytes)."""
 
 SHUTDOWN_GRACE_S: Final = 10.0
 """After an unload beacon, how long to wait for the connected page(s) to leave."""
@@ -167,6 +190,9 @@ def voila_config(options: ServeOptions) -> Config:
     c.CappedKernelManager.disconnected_timeout = options.disconnected_timeout_s
     c.CappedKernelManager.max_unconnected = options.max_unconnected
     c.CappedKernelManager.discard_kernel_output = True
+    c.CappedKernelManager.max_per_address = options.max_per_address
+    c.CappedKernelManager.max_session = options.max_session_s
+    c.CappedKernelManager.max_client_comms = options.max_client_comms
     c.VoilaKernelManager.fill_delay = options.refill_delay_s
     c.MappingKernelManager.cull_idle_timeout = min(
         options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
@@ -180,6 +206,13 @@ def voila_config(options: ServeOptions) -> Config:
     # A dead kernel is not restarted (it would come back without the page's widgets): the
     # server drops it, the page shows texts.session_lost, and a reload gives a new session.
     c.KernelRestarter.restart_limit = 0
+    # HTTP: allowed Host names, trusted proxies, framing, websocket message size, cookies.
+    c.CamVoila.allowed_hosts = sorted(allowed_hosts(options.host, options.allowed_hosts))
+    c.CamVoila.trusted_proxies = sorted(trusted_proxy_set(options.trusted_proxies))
+    c.CamVoila.frame_ancestors = options.frame_ancestors
+    c.CamVoila.max_message_bytes = options.max_message_bytes
+    # The login cookie names the visitor (it decides who owns a kernel): never sent cross-site.
+    c.IdentityProvider.cookie_options = {"samesite": "Strict"}
     return c
 
 
@@ -204,23 +237,6 @@ def kernel_environment(options: ServeOptions) -> dict[str, str]:
         if part and part not in parts:
             parts.append(part)
     return {**options.env, "JUPYTER_PATH": os.pathsep.join(parts)}
-
-
-def plain_page(title: str, message: str, language: str = "en") -> str:
-    """Render a small, self-contained HTML page (no scripts, no external resources)."""
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        '<link rel="icon" href="data:,">\n'
-        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
-        "max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a;"
-        "background:#fff;font-size:1.125rem}h1{font-size:1.6rem}</style>\n"
-        "</head>\n<body>\n<main>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n"
-        "</main>\n</body>\n</html>\n"
-    )
 
 
 class _Reservation:
@@ -288,7 +304,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
     (visits admitted included) wait for their page to connect. Otherwise the visit is given the
     page of the kernel that has waited longest (:meth:`recycle`), or the busy page.
 
-    Ownership: the first websocket session to connect to a kernel owns it (:meth:`claim`).
+    Ownership (``self.sessions``, a :class:`~cam_workbench.serving_sessions.SessionBook`): a
+    page is handed to visitors; the first websocket session of one of them owns the kernel;
+    only the owner may connect, see the kernel (``GET /api/kernels/<id>``) or shut it down.
+
+    Limits: ``max_per_address`` kernels per client address; ``max_session`` seconds per session
+    (from the first hand-out, whatever the activity); ``max_client_comms`` comms the page may
+    open. Idle time counts from the patient's last real widget activity only.
     """
 
     max_kernels = Integer(60, config=True, help="Most live kernels, pool included.")
@@ -315,6 +337,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
         help="Send the kernels' own stdout/stderr to /dev/null so their logs (which can hold "
         "values from widget callbacks) never reach the server log.",
     )
+    max_per_address = Integer(
+        20, config=True, help="Most kernels one client address may hold; past it, busy page."
+    )
+    max_session = Integer(
+        3 * 3600, config=True, help="Seconds after the first hand-out when a session ends."
+    )
+    max_client_comms = Integer(8, config=True, help="Most comm_open messages from a page.")
 
     @default("kernel_manager_class")
     def _default_kernel_manager_class(self) -> str:
@@ -328,9 +357,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._ever_connected: set[str] = set()
         self._handed_out_at: dict[str, datetime] = {}
         self._disconnected_at: dict[str, datetime] = {}
-        self._owners: dict[str, str] = {}
         self._pages: dict[str, _Page] = {}
         self._shutdown_requested: dict[str, float] = {}
+        self._query_sockets: set[str] = set()
+        self.sessions = SessionBook()
         super().__init__(**kwargs)
 
     # -- counting and the cap -------------------------------------------------------------
@@ -433,32 +463,66 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 return None
             await asyncio.sleep(0.1)
 
-    def claim(self, kernel_id: str, session_id: str) -> bool:
-        """May this websocket session connect? The first session to connect owns the kernel."""
+    def hand_out(self, page: str, visitor: Visitor) -> None:
+        """Record that ``visitor`` was given this page (its kernel is theirs to claim)."""
+        kernel_id = kernel_id_of_page(page)
+        if kernel_id and kernel_id in self._kernels:
+            self.sessions.hand_out(kernel_id, visitor, utcnow())
+
+    def claim(self, kernel_id: str, visitor: Visitor, session_id: str) -> bool:
+        """May this websocket session connect? The first holder's session owns the kernel."""
         if kernel_id not in self._kernels:
-            return True  # unknown kernel: the websocket handler answers 404
-        if not session_id:
             return False
-        owner = self._owners.setdefault(kernel_id, session_id)
-        return owner == session_id
+        return self.sessions.claim(kernel_id, visitor, session_id, utcnow())
+
+    def address_is_full(self, address: str) -> bool:
+        """Whether this client address holds ``max_per_address`` kernels already."""
+        self.note_handed_out()
+        return self.sessions.held_by(address) >= self.max_per_address
+
+    def note_activity(self, kernel_id: str) -> None:
+        """The patient acted on the page (a widget update or click): the kernel is not idle."""
+        self.sessions.note_activity(kernel_id, utcnow())
+
+    def kernel_name(self, kernel_id: str) -> str | None:
+        """The kernel's name (``python3``), ``None`` if it does not run."""
+        kernel = self._kernels.get(kernel_id)
+        return str(getattr(kernel, "kernel_name", "") or "python3") if kernel else None
+
+    def accept_query_socket(self, kernel_id: str) -> bool:
+        """Whether a request-info websocket for this kernel is the kernel's own.
+
+        A preheated kernel connects once, while its notebook runs, before (or just as) its
+        page is handed out; a second connection is refused, and so is one for a kernel that
+        does not run. (Were a page's holder quicker than its kernel, it would only learn its
+        own query string, and the page would show in its default language.)
+        """
+        live = kernel_id in self._kernels or kernel_id in self._starting
+        if not live or kernel_id in self._query_sockets:
+            return False
+        self._query_sockets.add(kernel_id)
+        return True
 
     def connection_count(self, kernel_id: str) -> int:
         """Websocket connections open to a kernel now."""
         return int(self._kernel_connections.get(kernel_id, 0))
 
-    async def request_shutdown(self, kernel_id: str) -> None:
+    async def request_shutdown(self, kernel_id: str, identity: str) -> bool:
         """The page's unload beacon: shut the kernel down once no page is connected to it.
 
-        With a page connected, wait up to ``shutdown_grace`` seconds for it to leave (the
-        beacon usually arrives just before the closing tab's websocket closes); if it stays,
-        the beacon came from another tab that was given the same page, and is ignored.
+        Only the kernel's owner may (or, before anyone connected, its only holder): ``False``
+        for anyone else. With the page still connected, wait up to ``shutdown_grace`` seconds
+        for it to leave (the beacon usually arrives just before the closing tab's websocket
+        closes); if it stays, the beacon came from another tab of the same browser, and is
+        ignored.
         """
-        if kernel_id not in self._kernels:
-            return
+        if kernel_id not in self._kernels or not self.sessions.may_shut_down(kernel_id, identity):
+            return False
         if self.connection_count(kernel_id) == 0:
             await ensure_async(self.shutdown_kernel(kernel_id))
         else:
             self._shutdown_requested[kernel_id] = time.monotonic()
+        return True
 
     async def start_kernel(  # type: ignore[override]
         self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any
@@ -519,10 +583,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 self._handed_out_at.pop(kernel_id, None)
             else:
                 self._handed_out_at.setdefault(kernel_id, now)
-        gone = (
-            set(self._handed_out_at) | set(self._owners) | set(self._pages) | self._ever_connected
-        ) - set(self._kernels)
-        for kernel_id in gone:
+        known = set(self._handed_out_at) | set(self._pages) | self._ever_connected
+        gone = (known | set(self.sessions.kernel_ids()) | self._query_sockets) - set(self._kernels)
+        for kernel_id in gone - self._starting:
             self._forget(kernel_id)
 
     def notify_connect(self, kernel_id: str) -> None:
@@ -552,12 +615,14 @@ class CappedKernelManager(AsyncMappingKernelManager):
         for table in (
             self._handed_out_at,
             self._disconnected_at,
-            self._owners,
             self._pages,
             self._shutdown_requested,
         ):
             table.pop(kernel_id, None)
         self._ever_connected.discard(kernel_id)
+        self._query_sockets.discard(kernel_id)
+        self.sessions.forget(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
 
     async def cull_kernels(self) -> None:
         """One culling pass: repair the pool, note hand-outs, then check every kernel."""
@@ -570,15 +635,24 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
         Never connected: ``unconnected_timeout`` after it was handed out. Its page left (no
         websocket open): ``disconnected_timeout`` after the last one closed (or the last
-        activity, if later). Connected: ``idle_timeout`` without activity (an abandoned open
-        tab must not hold a kernel forever; the page then shows its "session lost" notice).
-        Busy kernels are spared.
+        activity, if later). Connected: ``idle_timeout`` without the patient's activity (a
+        widget update or click; messages that are not count for nothing), so an abandoned
+        open tab does not hold a kernel for good; the page then shows its "session lost"
+        notice. Busy kernels are spared, except past ``max_session``: then every session ends.
         """
         kernel = self._kernels.get(kernel_id)
         if kernel is None or kernel_id in self._starting:
             return
         if getattr(kernel, "execution_state", None) == "dead":
             await super().cull_kernel_if_idle(kernel_id)
+            return
+        now = utcnow()
+        session = self.sessions.get(kernel_id)
+        if session is not None and (now - session.handed_out).total_seconds() > self.max_session:
+            self.log.info(
+                "Culling kernel %s: session older than %d s.", kernel_id, self.max_session
+            )
+            await ensure_async(self.shutdown_kernel(kernel_id))
             return
         last_activity = getattr(kernel, "last_activity", None)
         if last_activity is None:
@@ -591,28 +665,16 @@ class CappedKernelManager(AsyncMappingKernelManager):
             since = max(since, self._disconnected_at.get(kernel_id, since))
         else:
             limit, reason = self.idle_timeout, "idle"
-        idle_s = (utcnow() - since).total_seconds()
+            since = session.activity if session is not None else since
+        idle_s = (now - since).total_seconds()
         if idle_s <= limit or (kernel.execution_state == "busy" and not self.cull_busy):
             return
         self.log.info("Culling kernel %s: %s for %d s.", kernel_id, reason, idle_s)
         await ensure_async(self.shutdown_kernel(kernel_id))
 
 
-class PatientPageHandler(TornadoVoilaHandler):
-    """Voila's page handler: kernel cap, shared pages, busy page, friendly error pages."""
-
-    @property
-    def _texts(self) -> dict[str, str]:
-        return dict(self.settings["voila"].texts)
-
-    def _plain(self, status: int, title: str, message: str, **headers: str) -> None:
-        self.clear()
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
-        for name, value in headers.items():
-            self.set_header(name.replace("_", "-"), value)
-        self.finish(plain_page(title, message, self._texts.get("language", "en")))
+class PatientPageHandler(HardenedHandler, TornadoVoilaHandler):
+    """Voila's page handler: kernel cap, per-address limit, shared pages, busy page."""
 
     def get_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Ignore ``?template=`` / ``?theme=`` (overrides are off; they would skip the pool)."""
@@ -620,13 +682,23 @@ class PatientPageHandler(TornadoVoilaHandler):
             return args[0]
         return super().get_argument(name, *args, **kwargs)
 
+    def _busy(self) -> None:
+        texts = self.http_policy.texts
+        self.send_plain_page(
+            503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
+        )
+
     @tornado.web.authenticated
     async def get(self, path: str | None = None) -> None:
-        """Serve the notebook page, or the busy page past the kernel cap."""
-        if path:  # single-notebook mode: Voila redirects any other path, no kernel involved
-            await super().get(path=path)
-            return
+        """Serve the notebook page, or the busy page past the kernel cap or address limit."""
+        if path:  # the one page; nothing else is served from this route
+            raise tornado.web.HTTPError(404)
         manager: CappedKernelManager = self.kernel_manager
+        visitor = visitor_of(self)
+        if manager.address_is_full(visitor.address):
+            self.log.info("Busy page: a client address holds %d sessions.", manager.max_per_address)
+            self._busy()
+            return
         query = self.request.query
         reservation = manager.try_reserve()
         # Set the _xsrf cookie: the page's "shut my kernel down" beacon on unload reads it, and
@@ -635,21 +707,24 @@ class PatientPageHandler(TornadoVoilaHandler):
         if reservation is None:
             page = await manager.wait_to_recycle(query)
             if page is None:
-                texts = self._texts
-                self._plain(
-                    503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
-                )
+                self._busy()
                 return
+            manager.hand_out(page, visitor)
             self.set_header("Content-Type", "text/html")
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
             self.finish(page)
             return
         snippets: list[str] = []
+        handed_out = False
         try:
             async for snippet in self.get_generator(path=path):
                 # The first snippet is only produced once the kernel is started or taken.
                 reservation.release()
                 snippets.append(snippet)
+                if not handed_out and kernel_id_of_page("".join(snippets)):
+                    # Before the page (with its kernel id) leaves: the visitor may connect.
+                    manager.hand_out("".join(snippets), visitor)
+                    handed_out = True
                 self.write(snippet)
                 self.flush()
         finally:
@@ -657,20 +732,18 @@ class PatientPageHandler(TornadoVoilaHandler):
             manager.note_handed_out()
         manager.keep_page("".join(snippets), query)
 
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Send a friendly page in the patient's language; never a traceback."""
-        texts = self._texts
-        self._plain(status_code, texts["error_title"], texts["error_message"])
 
-
-class PatientKernelWebsocketHandler(VoilaKernelWebsocketHandler):
-    """The kernel websocket: only the session that connected first may connect again."""
+class PatientKernelWebsocketHandler(HardenedHandler, VoilaKernelWebsocketHandler):
+    """The kernel websocket: only the session that owns the kernel may connect."""
 
     async def pre_get(self) -> None:
-        """Refuse (403) a session other than the kernel's owner, before the upgrade."""
+        """Refuse, before the upgrade, an unknown kernel (404) and anyone but its owner (403)."""
         manager: CappedKernelManager = self.kernel_manager
-        if not manager.claim(self.kernel_id, self.get_argument("session_id", "")):
-            self.log.warning("Refused a second page's connection to kernel %s.", self.kernel_id)
+        if manager.kernel_name(self.kernel_id) is None:
+            raise tornado.web.HTTPError(404)
+        visitor = visitor_of(self)
+        if not manager.claim(self.kernel_id, visitor, self.get_argument("session_id", "")):
+            self.log.warning("Refused a connection to kernel %s: not its page.", self.kernel_id)
             raise tornado.web.HTTPError(403)
         await super().pre_get()
 
@@ -685,31 +758,35 @@ class PatientKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         await super().open(kernel_id)
 
 
-class PatientShutdownHandler(VoilaShutdownKernelHandler):
-    """The page's unload beacon: shut the kernel down once no page is connected to it."""
+class PatientShutdownHandler(HardenedHandler, VoilaShutdownKernelHandler):
+    """The page's unload beacon: its owner's page may shut the kernel down."""
 
     @tornado.web.authenticated
     async def post(self, kernel_id: str) -> None:
-        """Shut down now, or when the connected page leaves (see ``request_shutdown``)."""
+        """Shut down now, or when the connected page leaves; 404 when not the visitor's."""
         manager: CappedKernelManager = self.kernel_manager
-        await manager.request_shutdown(kernel_id)
+        if not await manager.request_shutdown(kernel_id, visitor_of(self).identity):
+            raise tornado.web.HTTPError(404)
         self.set_status(204)
         self.finish()
 
 
-class _PrivacyFilter(logging.Filter):
-    """Drop the few jupyter_server log lines that would contain a whole kernel message."""
-
-    _PREFIXES = ("No channel specified, assuming shell", "Malformed message")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(self._PREFIXES)
-
-
 class CamVoila(Voila):
-    """Voila with our page handler, no config files, and a privacy-minded request log."""
+    """Voila with our handlers only, hardened; no config files; a privacy-minded log."""
 
     texts = Dict(config=True, help="ServerTexts as a dict, for the server's own pages.")
+    allowed_hosts = List(
+        Unicode(), config=True, help="Host names a request may use (see serving_http)."
+    )
+    trusted_proxies = List(
+        Unicode(), config=True, help="Proxy addresses whose X-Forwarded-For names the client."
+    )
+    frame_ancestors = Unicode(
+        DEFAULT_FRAME_ANCESTORS, config=True, help="CSP frame-ancestors of every page."
+    )
+    max_message_bytes = Integer(
+        256 * 1024, config=True, help="Largest websocket message a page may send."
+    )
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
@@ -717,30 +794,54 @@ class CamVoila(Voila):
         return []
 
     def initialize(self, argv: list[str] | None = None) -> None:
-        """Initialize Voila, then filter its log and tornado's."""
+        """Initialize Voila, then filter its log and tornado's (see ``PrivacyLogFilter``).
+
+        Tornado's and asyncio's lines lose their tracebacks too (they can come from odd
+        requests); Voila's own keep theirs (e.g. why a preheated kernel failed).
+        """
         super().initialize(argv)
-        privacy = _PrivacyFilter()
-        for logger in (self.log, *map(logging.getLogger, _TORNADO_LOGGERS)):
-            logger.addFilter(privacy)
+        ours = frozenset({self.ip, "0.0.0.0", "::"})
+        self.log.addFilter(PrivacyLogFilter(ours, strip_tracebacks=False))
+        for name in (*_TORNADO_LOGGERS, "asyncio"):
+            logging.getLogger(name).addFilter(PrivacyLogFilter(ours))
 
     def init_settings(self) -> dict[str, Any]:
-        """Voila's tornado settings, with our request log, compression and bundle version."""
+        """Voila's tornado settings, with our log, compression, bundle version and hardening.
+
+        Hardening: the HTTP policy, the websocket message cap and filter, cookie flags.
+        """
         settings = super().init_settings()
         settings["log_function"] = self._log_request
         settings["compress_response"] = True  # pages and API answers (static files: ours)
         settings["websocket_compression_options"] = {}  # permessage-deflate when offered
         settings["cam_static_version"] = static_version(self.static_paths)
+        settings[POLICY_SETTING] = HttpPolicy(
+            allowed_hosts=frozenset(self.allowed_hosts),
+            texts=dict(self.texts),
+            frame_ancestors=self.frame_ancestors,
+            trusted_proxies=frozenset(self.trusted_proxies),
+            log_name=self.log.name,
+        )
+        settings["websocket_max_message_size"] = self.max_message_bytes
+        settings["kernel_websocket_connection_class"] = PatientConnection
+        # The unload beacon reads _xsrf from document.cookie: not HttpOnly, but never cross-site.
+        settings["xsrf_cookie_kwargs"] = {"samesite": "Strict"}
         return settings
 
     def init_handlers(self) -> list[Any]:
-        """Voila's handlers, with ours in place of some, and the bundle under a versioned URL.
+        """Only the routes the page uses, each hardened; the bundle also under a versioned URL.
 
-        Ours: the page, the kernel websocket, the unload beacon and the static files.
+        The page, the kernel websocket, the kernel check, the unload beacon, the preheated
+        kernels' request-info socket and the static files. Not routed: jupyter_server's
+        login/logout, Voila's themes and files routes (the page uses none of them), and
+        anything a later Voila adds until it is listed here.
         """
         ours = {
             TornadoVoilaHandler: PatientPageHandler,
             VoilaKernelWebsocketHandler: PatientKernelWebsocketHandler,
+            KernelHandler: PatientKernelHandler,
             VoilaShutdownKernelHandler: PatientShutdownHandler,
+            RequestInfoSocketHandler: KernelQuerySocket,
             MultiStaticFileHandler: CamStaticHandler,
             TemplateStaticFileHandler: CamTemplateStaticHandler,
             FileFindHandler: CamLabextensionsHandler,
@@ -748,14 +849,28 @@ class CamVoila(Voila):
         version = static_version(self.static_paths)
         handlers = []
         for spec in super().init_handlers():
-            if len(spec) > 1 and spec[1] in ours:
-                spec = (spec[0], ours[spec[1]], *spec[2:])
-            if len(spec) > 1 and spec[1] is CamStaticHandler:
+            handler = ours.get(spec[1]) if len(spec) > 1 else None
+            if handler is None:
+                continue
+            if handler is CamStaticHandler:
                 versioned = url_path_join(self.server_url, rf"/voila/static/_/{version}/(.*)")
                 options = {**(spec[2] if len(spec) > 2 else {}), "immutable": True}
-                handlers.append((versioned, CamStaticHandler, options))
-            handlers.append(spec)
+                handlers.append((versioned, harden(handler), options))
+            handlers.append((spec[0], harden(handler), *spec[2:]))
         return handlers
+
+    def listen(self) -> None:
+        """Voila's listen, with request bodies capped at :data:`MAX_BODY_BYTES`.
+
+        Tornado reads a request body into memory, up to 100 MB by default.
+        """
+        app_listen = self.app.listen
+
+        def listen_capped(port: int, address: str | None = None, **kwargs: Any) -> Any:
+            return app_listen(port, address, max_body_size=MAX_BODY_BYTES, **kwargs)
+
+        self.app.listen = listen_capped  # type: ignore[method-assign]
+        super().listen()
 
     def _log_request(self, handler: tornado.web.RequestHandler) -> None:
         """Log method, path (no query) and status: pages and errors at INFO, the rest at DEBUG."""

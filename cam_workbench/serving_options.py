@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from cam_workbench.serving_http import DEFAULT_FRAME_ANCESTORS, allowed_hosts, trusted_proxy_set
+
 TEMPLATE_NAME: Final = "cam_workbench"
 """Name of our Voila template (it extends Voila's ``lab`` template)."""
 
@@ -74,9 +76,34 @@ class ServeOptions:
     """Extra environment variables for the kernels (e.g. ``CAM_WORKBENCH_CONTENT``)."""
     template: str = TEMPLATE_NAME
     """Voila template: the patient page, or :data:`WORKSHOP_TEMPLATE` for the slides."""
+    max_per_address: int = 20
+    """Most kernels one client address may hold at once (pages handed to it that nobody
+    connected to, and sessions it owns); past it, the busy page. Generous: a clinic's
+    patients may all come from one address."""
+    max_session_s: int = 3 * 3600
+    """A session ends this long after its page was first handed out, active or not. A visit
+    takes minutes; three hours leave room for a tab kept open through an appointment, yet no
+    connection can hold a kernel for good."""
+    max_message_bytes: int = 256 * 1024
+    """Largest websocket message a page may send (the real page's largest is under 1 KiB;
+    its text fields are capped at 10,000 characters, under 40 KiB)."""
+    max_client_comms: int = 8
+    """Most ``comm_open`` messages a page may send (the real page sends one)."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Names a request may use in its ``Host`` header besides the bound address, localhost,
+    127.0.0.1 and [::1] (e.g. the name a reverse proxy passes on)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of reverse proxies whose ``X-Forwarded-For`` names the client."""
+    frame_ancestors: str = DEFAULT_FRAME_ANCESTORS
+    """CSP ``frame-ancestors``: who may show the page in a frame."""
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
+        allowed_hosts(self.host, self.allowed_hosts)  # raises ValueError for a bad name
+        trusted_proxy_set(self.trusted_proxies)
+        for name in ("max_per_address", "max_session_s", "max_message_bytes", "max_client_comms"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be 1 or more, not {getattr(self, name)}")
         if not 0 < self.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {self.port}")
         if self.pool_size < 0:
@@ -106,7 +133,12 @@ def cull_interval_s(options: ServeOptions) -> int:
 def workshop_options() -> dict[str, Any]:
     """:class:`ServeOptions` settings for the educators' slides (``serve --workshop``).
 
-    The slides template, and a long idle timeout: a presenter may talk for an hour without
-    touching the page, and must not find the session gone.
+    The slides template, a long idle timeout (a presenter may talk for an hour without
+    touching the page, and must not find the session gone) and a workshop day's session.
     """
-    return {"template": WORKSHOP_TEMPLATE, "idle_timeout_s": 4 * 3600, "pool_size": 1}
+    return {
+        "template": WORKSHOP_TEMPLATE,
+        "idle_timeout_s": 4 * 3600,
+        "max_session_s": 8 * 3600,  # a workshop day
+        "pool_size": 1,
+    }

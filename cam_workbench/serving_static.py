@@ -76,6 +76,8 @@ class _CompressedCachedStatic(tornado.web.StaticFileHandler):
 
     async def get(self, path: str, include_body: bool = True) -> None:
         """Send the gzip-compressed file when the client accepts it; else the parent's way."""
+        if "\x00" in path:  # os.path.realpath would raise: a plain 404 instead of a 500
+            raise tornado.web.HTTPError(404)
         accepts = "gzip" in self.request.headers.get("Accept-Encoding", "")
         if not accepts or "Range" in self.request.headers:
             await super().get(path, include_body)
@@ -107,6 +109,13 @@ class CamStaticHandler(_CompressedCachedStatic, MultiStaticFileHandler):
 
 class CamTemplateStaticHandler(_CompressedCachedStatic, TemplateStaticFileHandler):
     """The template's files (``/voila/templates/<name>/static/``, versioned with ``?v=``)."""
+
+    def parse_url_path(self, url_path: str) -> str:
+        """404 for a path that is not ``<template>/static/<file>`` (Voila's would raise)."""
+        parts = url_path.split("/", 2)
+        if len(parts) < 3 or parts[1] != "static" or not parts[0] or not parts[2]:
+            raise tornado.web.HTTPError(404)
+        return str(super().parse_url_path(url_path))
 
 
 class CamLabextensionsHandler(_CompressedCachedStatic, FileFindHandler):
