@@ -1,9 +1,27 @@
-"""The hardening options of ``cam-workbench serve`` (``cli`` adds them to its parser)."""
+"""The hardening options of ``cam-workbench serve``, and the runtime folder it serves from.
+
+``cli.cmd_serve`` checks the content (and, with ``--production``, its approval), then calls
+:func:`add_arguments` / :func:`options_from` for these options and :func:`prepared` to claim
+the private runtime folder and pin the approved content before serving.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from cam_workbench.loading import ContentSet
+from cam_workbench.paths import CONTENT_ENV
+from cam_workbench.serving_options import ServeOptions
+from cam_workbench.serving_runtime import (
+    CONTENT_FOLDER,
+    ContentChanged,
+    RuntimeFolderProblem,
+    claim_runtime_folder,
+    pin_content,
+)
 
 
 def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
@@ -74,3 +92,36 @@ def options_from(args: argparse.Namespace) -> dict[str, object]:
     if args.idle_minutes is not None:
         found["idle_timeout_s"] = max(1, round(args.idle_minutes * 60))
     return found
+
+
+class ServeProblem(Exception):
+    """The server cannot start as asked; the message says why and what to do."""
+
+
+@contextmanager
+def prepared(options: ServeOptions, approved: ContentSet | None) -> Iterator[ServeOptions]:
+    """Claim the port's private runtime folder; with ``approved``, serve a pinned copy of it.
+
+    Yields the options to serve with; on leaving, the runtime folder is removed.
+
+    Raises:
+        ServeProblem: another server runs on this port, the runtime folder is not ours, or
+            the approved content changed before it could be copied.
+    """
+    try:
+        runtime = claim_runtime_folder(options.port)
+    except RuntimeFolderProblem as exc:
+        raise ServeProblem(str(exc)) from None
+    try:
+        env = dict(options.env)
+        if approved is not None:
+            try:
+                pinned = pin_content(approved, runtime.path / CONTENT_FOLDER)
+            except ContentChanged as exc:
+                raise ServeProblem(
+                    f"the content changed while the server was starting ({exc}); start again"
+                ) from None
+            env[CONTENT_ENV] = str(pinned)
+        yield dataclasses.replace(options, runtime_dir=runtime.path, env=env)
+    finally:
+        runtime.release()

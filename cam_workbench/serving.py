@@ -21,7 +21,8 @@
 * hardening (SECURITY.md): only the routes the page uses, each refusing a foreign ``Host``
   and sending the security headers (``serving_http``); a per-address limit, a session
   lifetime and idle time counted from widget activity only; a websocket message filter and
-  size cap, no tracebacks through iopub (``serving_channels``);
+  size cap, no tracebacks through iopub (``serving_channels``); kernel connection files in
+  a private runtime folder (``serving_runtime``);
 * static assets (Voila's bundle, the lab extensions, the template's files) sent gzip-compressed
   from memory and, when their URL is versioned, cacheable for a year; dynamic responses
   compressed by tornado, websocket messages with permessage-deflate; extensions the page does
@@ -90,6 +91,7 @@ from cam_workbench.serving_options import (
     workshop_options,
 )
 from cam_workbench.serving_routes import KernelQuerySocket, PatientKernelHandler, visitor_of
+from cam_workbench.serving_runtime import RuntimeFolderProblem, claim_runtime_folder
 from cam_workbench.serving_sessions import SessionBook, Visitor
 from cam_workbench.serving_static import (
     IMMUTABLE,
@@ -164,6 +166,8 @@ def voila_config(options: ServeOptions) -> Config:
     c.Voila.port = options.port
     c.Voila.port_retries = 0  # fail if the port is taken instead of trying another one
     c.Voila.open_browser = False
+    if options.runtime_dir is not None:  # kernel connection files: private, per server
+        c.Voila.connection_dir_root = str(options.runtime_dir)
     c.Voila.log_level = logging.INFO  # DEBUG would log kernel message types and more
     c.CamVoila.texts = texts
     # The page: our template, sources stripped, no tracebacks, no override from the URL.
@@ -606,6 +610,17 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if requested is not None and time.monotonic() - requested <= self.shutdown_grace:
             asyncio.ensure_future(ensure_async(self.shutdown_kernel(kernel_id)))
 
+    async def shutdown_all(self, now: bool = False) -> None:
+        """Shut every kernel down; first let the ones still starting finish starting.
+
+        jupyter_server cannot shut down a kernel that is still starting (it raises, the
+        server stopped with a traceback and that kernel kept running).
+        """
+        pending = [t for t in dict(self._pending_kernels).values() if isinstance(t, asyncio.Future)]
+        if pending:
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S * 3)
+        await super().shutdown_all(now=now)
+
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
         """Shut a kernel down and forget what we kept about it."""
         self._forget(kernel_id)
@@ -901,6 +916,14 @@ def serve(options: ServeOptions) -> int:
     if not notebook.is_file():
         _log.error("Notebook not found: %s", notebook)
         return 2
+    runtime = None
+    if options.runtime_dir is None:
+        try:
+            runtime = claim_runtime_folder(options.port)
+        except RuntimeFolderProblem as exc:
+            _log.error("%s", exc)
+            return 2
+        options = dataclasses.replace(options, runtime_dir=runtime.path)
     os.environ.update(kernel_environment(options))
     # The singleton, as `voila` itself runs it: jupyter_server's handlers log through it.
     app = CamVoila.instance(config=voila_config(options))
@@ -917,5 +940,7 @@ def serve(options: ServeOptions) -> int:
         return exc.code if isinstance(exc.code, int) and exc.code else 1
     finally:
         CamVoila.clear_instance()
+        if runtime is not None:
+            runtime.release()
     app.log.info("Stopped after %.0f s.", time.monotonic() - started)
     return 0

@@ -96,6 +96,9 @@ class ServeOptions:
     """Addresses of reverse proxies whose ``X-Forwarded-For`` names the client."""
     frame_ancestors: str = DEFAULT_FRAME_ANCESTORS
     """CSP ``frame-ancestors``: who may show the page in a frame."""
+    runtime_dir: Path | None = None
+    """The server's private runtime folder, already claimed (see ``serving_runtime``); by
+    default :func:`serve` claims one for the port."""
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
