@@ -145,7 +145,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         language="en",
         loading=ui.loading,
     )
+    from cam_workbench import serve_cli  # the hardening options and the runtime folder
+
     extra = {} if args.max_kernels is None else {"max_kernels": args.max_kernels}
+    extra.update(serve_cli.options_from(args))
     notebook = "patient_dashboard.ipynb"
     if args.workshop:  # the educators' workshop notebook as slides
         from cam_workbench.serving import workshop_options
@@ -163,8 +166,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     what = "the workshop slides" if args.workshop else "the patient dashboard"
-    print(f"Serving {what} on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
-    return serve(options)
+    # Production serves a private, read-only copy of the content just checked (pinned).
+    try:
+        with serve_cli.prepared(options, content if args.production else None) as options:
+            print(f"Serving {what} on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+            return serve(options)
+    except serve_cli.ServeProblem as exc:
+        print(f"cam-workbench serve: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -329,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the educators' workshop notebook as slides instead of the patient page",
     )
+    from cam_workbench.serve_cli import add_arguments as _add_serve_arguments
+
+    _add_serve_arguments(serve)
     _add_review_arguments(subparsers)
     stamp = subparsers["translation-stamp"]
     stamp.add_argument(

@@ -174,11 +174,24 @@ def _read_json(path: Path) -> Any:
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise _usage(f"{path} is larger than {MAX_IMPORT_BYTES} bytes; is it a Questionnaire?")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise _usage(f"{path} is not UTF-8 text; save it as UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
         raise _usage(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise _usage(
+            f"{path}: nested too deeply to be a Questionnaire (thousands of levels); "
+            "is this the right file?"
+        ) from None
+    except ValueError as exc:  # e.g. a number of more than 4300 digits
+        raise _usage(f"{path}: not a JSON file we can read: {exc}") from None
+    from cam_workbench.export.fhir_shape import shape_problem
+
+    problem = shape_problem(data)
+    if problem is not None:
+        raise _usage(f"{path}: {problem}")
+    return data
 
 
 def _check_files(texts: dict[str, str]) -> list[str]:

@@ -15,9 +15,14 @@
   still untouched: no page ever connected to it) instead of a new kernel, so requests that
   never connect cost no more kernels, and a real patient arriving during or right after a
   flood still gets a working page at once. A kernel belongs to the first websocket session
-  that connects to it (any other is refused), and the page's unload beacon only shuts a
-  kernel down once no page is connected to it, so a shared page can never show one patient
-  another's answers nor end another's session;
+  of a visitor it was handed to (``serving_sessions``); only that session may connect, and
+  only its visitor may see the kernel or end it with the unload beacon, so a shared page
+  can never show one patient another's answers nor end another's session;
+* hardening (SECURITY.md): only the routes the page uses, each refusing a foreign ``Host``
+  and sending the security headers (``serving_http``); a per-address limit, a session
+  lifetime and idle time counted from widget activity only; a websocket message filter and
+  size cap, no tracebacks through iopub (``serving_channels``); kernel connection files in
+  a private runtime folder (``serving_runtime``);
 * static assets (Voila's bundle, the lab extensions, the template's files) sent gzip-compressed
   from memory and, when their URL is versioned, cacheable for a year; dynamic responses
   compressed by tornado, websocket messages with permessage-deflate; extensions the page does
@@ -25,16 +30,14 @@
 * our own Voila template (``cam_workbench/templates/voila/templates/cam_workbench``): page
   title and language from :class:`ServerTexts`, a ``<main>`` landmark, no CDN links, a friendly
   message instead of error output, and a plain-words notice when the session is lost;
-* friendly error pages and a request log that holds only method, path and status.
+* friendly error pages and a request log that holds only method, path and status (no query
+  string, no client address, no traceback from an odd request).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gzip
-import hashlib
-import html
 import json
 import logging
 import os
@@ -42,8 +45,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -51,28 +53,74 @@ from typing import Any, Final
 import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server._tz import utcnow
-from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import FileFindHandler
+from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import (
     AsyncMappingKernelManager,
     ServerKernelManager,
 )
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Dict, Float, Integer, default
+from traitlets import Bool, Dict, Float, Integer, List, Unicode, default
 from traitlets.config import Config
-from voila._version import __version__ as VOILA_VERSION
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.utils import ENV_VARIABLE
 
-TEMPLATE_NAME: Final = "cam_workbench"
-"""Name of our Voila template (it extends Voila's ``lab`` template)."""
+from cam_workbench.serving_channels import PatientConnection
+from cam_workbench.serving_http import (
+    DEFAULT_FRAME_ANCESTORS,
+    POLICY_SETTING,
+    HardenedHandler,
+    HttpPolicy,
+    PrivacyLogFilter,
+    allowed_hosts,
+    harden,
+    plain_page,
+    trusted_proxy_set,
+)
+from cam_workbench.serving_options import (
+    TEMPLATE_NAME,
+    WORKSHOP_TEMPLATE,
+    ServeOptions,
+    ServerTexts,
+    cull_interval_s,
+    workshop_options,
+)
+from cam_workbench.serving_routes import KernelQuerySocket, PatientKernelHandler, visitor_of
+from cam_workbench.serving_runtime import RuntimeFolderProblem, claim_runtime_folder
+from cam_workbench.serving_sessions import SessionBook, Visitor
+from cam_workbench.serving_static import (
+    IMMUTABLE,
+    CamLabextensionsHandler,
+    CamStaticHandler,
+    CamTemplateStaticHandler,
+    static_version,
+)
 
-WORKSHOP_TEMPLATE: Final = "cam_workshop"
-"""Our slides template for ``serve --workshop`` (Voila's ``reveal``, offline, large fonts)."""
+__all__ = [
+    "IMMUTABLE",
+    "TEMPLATE_NAME",
+    "TEMPLATE_ROOT",
+    "UNUSED_EXTENSIONS",
+    "WORKSHOP_TEMPLATE",
+    "CamServerKernelManager",
+    "CamVoila",
+    "CappedKernelManager",
+    "ServeOptions",
+    "ServerTexts",
+    "cull_interval_s",
+    "kernel_environment",
+    "kernel_id_of_page",
+    "plain_page",
+    "serve",
+    "versioned_static_page_config",
+    "voila_config",
+    "workshop_options",
+]
 
 REVEAL_SETTINGS: Final = {
     "transition": "none",
@@ -93,8 +141,8 @@ UNUSED_EXTENSIONS: Final = ("jupyterlab_pygments",)
 """Lab extensions installed with Voila that the page does not need (code highlighting: the
 page shows no code). Not loading them saves requests before the first question."""
 
-IMMUTABLE: Final = "public, max-age=31536000, immutable"
-"""``Cache-Control`` of static files whose URL changes when their content does."""
+MAX_BODY_BYTES: Final = 64 * 1024
+"""Largest HTTP request body: the page only posts its unload beacon (a few hundred bytes)."""
 
 SHUTDOWN_GRACE_S: Final = 10.0
 """After an unload beacon, how long to wait for the connected page(s) to leave."""
@@ -105,100 +153,6 @@ PAGE_WAIT_S: Final = 20.0
 _QUERY_OVERRIDES: Final = frozenset({"template", "theme"})
 _TORNADO_LOGGERS: Final = ("tornado.access", "tornado.application", "tornado.general")
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServerTexts:
-    """Every text the server itself shows a patient (the notebook brings its own)."""
-
-    page_title: str
-    """``<title>`` of the patient page."""
-    busy_title: str
-    """Title of the "busy, please try again in a minute" page (HTTP 503)."""
-    busy_message: str
-    """Body of the busy page."""
-    error_title: str
-    """Title of the friendly error page and of an error shown in place of a cell's output."""
-    error_message: str
-    """Body of the friendly error page; never a traceback."""
-    session_lost: str
-    """Shown on the page when the patient's kernel dies or the connection is lost."""
-    language: str = "en"
-    """``<html lang>`` of every page."""
-    loading: str = "Loading…"
-    """Shown while the page is being prepared."""
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    """How to serve the patient notebook. Defaults suit a 2-core, 24 GiB machine."""
-
-    notebook: Path
-    """The notebook to serve (the only page of the server)."""
-    texts: ServerTexts
-    """Texts of the server's own pages and notices."""
-    host: str = "127.0.0.1"
-    """Address to bind; only this machine by default (put a reverse proxy in front)."""
-    port: int = 8866
-    """Port to bind; the server fails if it is taken (no silent fallback to another port)."""
-    max_kernels: int = 60
-    """Most live kernels, preheated ones included (each ~50 MB unique, ~70 MB resident)."""
-    pool_size: int = 2
-    """Preheated kernels kept ready (0 disables preheating). Two absorb a burst of visits; a
-    kernel start takes about a second of one core, so more would not refill faster."""
-    max_unconnected: int = 8
-    """Most handed-out kernels whose page has not connected yet; past it, visits share the
-    page that has waited longest (see the module docstring), so a flood costs no kernels."""
-    idle_timeout_s: int = 600
-    """Shut down a kernel whose page is connected but has had no activity for this long."""
-    unconnected_timeout_s: int = 60
-    """Shut down a handed-out kernel whose page never connected after this long."""
-    disconnected_timeout_s: int = 60
-    """Shut down a kernel this long after its page went away (closed tab without the unload
-    beacon, a phone that dropped the connection); a page that comes back sooner keeps it."""
-    refill_delay_s: float = 3.0
-    """Wait this long after a visit takes a preheated kernel before starting its replacement
-    (the start takes a core for about a second; the visit's page is loading meanwhile)."""
-    env: Mapping[str, str] = field(default_factory=dict)
-    """Extra environment variables for the kernels (e.g. ``CAM_WORKBENCH_CONTENT``)."""
-    template: str = TEMPLATE_NAME
-    """Voila template: the patient page, or :data:`WORKSHOP_TEMPLATE` for the slides."""
-
-    def __post_init__(self) -> None:
-        """Reject settings that cannot work."""
-        if not 0 < self.port < 65536:
-            raise ValueError(f"port must be between 1 and 65535, not {self.port}")
-        if self.pool_size < 0:
-            raise ValueError(f"pool_size must be 0 or more, not {self.pool_size}")
-        if self.max_kernels <= self.pool_size:
-            raise ValueError(
-                f"max_kernels ({self.max_kernels}) must be more than pool_size ({self.pool_size})"
-            )
-        if min(self.idle_timeout_s, self.unconnected_timeout_s, self.disconnected_timeout_s) <= 0:
-            raise ValueError(
-                "idle_timeout_s, unconnected_timeout_s and disconnected_timeout_s must be positive"
-            )
-        if self.max_unconnected < 1:
-            raise ValueError(f"max_unconnected must be 1 or more, not {self.max_unconnected}")
-        if self.refill_delay_s < 0:
-            raise ValueError(f"refill_delay_s must be 0 or more, not {self.refill_delay_s}")
-
-
-def cull_interval_s(options: ServeOptions) -> int:
-    """How often the culler runs: a quarter of the shortest timeout, between 1 and 30 s."""
-    shortest = min(
-        options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
-    )
-    return max(1, min(30, shortest // 4))
-
-
-def workshop_options() -> dict[str, Any]:
-    """:class:`ServeOptions` settings for the educators' slides (``serve --workshop``).
-
-    The slides template, and a long idle timeout: a presenter may talk for an hour without
-    touching the page, and must not find the session gone.
-    """
-    return {"template": WORKSHOP_TEMPLATE, "idle_timeout_s": 4 * 3600, "pool_size": 1}
 
 
 def voila_config(options: ServeOptions) -> Config:
@@ -212,6 +166,8 @@ def voila_config(options: ServeOptions) -> Config:
     c.Voila.port = options.port
     c.Voila.port_retries = 0  # fail if the port is taken instead of trying another one
     c.Voila.open_browser = False
+    if options.runtime_dir is not None:  # kernel connection files: private, per server
+        c.Voila.connection_dir_root = str(options.runtime_dir)
     c.Voila.log_level = logging.INFO  # DEBUG would log kernel message types and more
     c.CamVoila.texts = texts
     # The page: our template, sources stripped, no tracebacks, no override from the URL.
@@ -238,6 +194,9 @@ def voila_config(options: ServeOptions) -> Config:
     c.CappedKernelManager.disconnected_timeout = options.disconnected_timeout_s
     c.CappedKernelManager.max_unconnected = options.max_unconnected
     c.CappedKernelManager.discard_kernel_output = True
+    c.CappedKernelManager.max_per_address = options.max_per_address
+    c.CappedKernelManager.max_session = options.max_session_s
+    c.CappedKernelManager.max_client_comms = options.max_client_comms
     c.VoilaKernelManager.fill_delay = options.refill_delay_s
     c.MappingKernelManager.cull_idle_timeout = min(
         options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
@@ -251,6 +210,13 @@ def voila_config(options: ServeOptions) -> Config:
     # A dead kernel is not restarted (it would come back without the page's widgets): the
     # server drops it, the page shows texts.session_lost, and a reload gives a new session.
     c.KernelRestarter.restart_limit = 0
+    # HTTP: allowed Host names, trusted proxies, framing, websocket message size, cookies.
+    c.CamVoila.allowed_hosts = sorted(allowed_hosts(options.host, options.allowed_hosts))
+    c.CamVoila.trusted_proxies = sorted(trusted_proxy_set(options.trusted_proxies))
+    c.CamVoila.frame_ancestors = options.frame_ancestors
+    c.CamVoila.max_message_bytes = options.max_message_bytes
+    # The login cookie names the visitor (it decides who owns a kernel): never sent cross-site.
+    c.IdentityProvider.cookie_options = {"samesite": "Strict"}
     return c
 
 
@@ -275,23 +241,6 @@ def kernel_environment(options: ServeOptions) -> dict[str, str]:
         if part and part not in parts:
             parts.append(part)
     return {**options.env, "JUPYTER_PATH": os.pathsep.join(parts)}
-
-
-def plain_page(title: str, message: str, language: str = "en") -> str:
-    """Render a small, self-contained HTML page (no scripts, no external resources)."""
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        '<link rel="icon" href="data:,">\n'
-        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
-        "max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a;"
-        "background:#fff;font-size:1.125rem}h1{font-size:1.6rem}</style>\n"
-        "</head>\n<body>\n<main>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n"
-        "</main>\n</body>\n</html>\n"
-    )
 
 
 class _Reservation:
@@ -359,7 +308,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
     (visits admitted included) wait for their page to connect. Otherwise the visit is given the
     page of the kernel that has waited longest (:meth:`recycle`), or the busy page.
 
-    Ownership: the first websocket session to connect to a kernel owns it (:meth:`claim`).
+    Ownership (``self.sessions``, a :class:`~cam_workbench.serving_sessions.SessionBook`): a
+    page is handed to visitors; the first websocket session of one of them owns the kernel;
+    only the owner may connect, see the kernel (``GET /api/kernels/<id>``) or shut it down.
+
+    Limits: ``max_per_address`` kernels per client address; ``max_session`` seconds per session
+    (from the first hand-out, whatever the activity); ``max_client_comms`` comms the page may
+    open. Idle time counts from the patient's last real widget activity only.
     """
 
     max_kernels = Integer(60, config=True, help="Most live kernels, pool included.")
@@ -386,6 +341,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
         help="Send the kernels' own stdout/stderr to /dev/null so their logs (which can hold "
         "values from widget callbacks) never reach the server log.",
     )
+    max_per_address = Integer(
+        20, config=True, help="Most kernels one client address may hold; past it, busy page."
+    )
+    max_session = Integer(
+        3 * 3600, config=True, help="Seconds after the first hand-out when a session ends."
+    )
+    max_client_comms = Integer(8, config=True, help="Most comm_open messages from a page.")
 
     @default("kernel_manager_class")
     def _default_kernel_manager_class(self) -> str:
@@ -399,9 +361,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._ever_connected: set[str] = set()
         self._handed_out_at: dict[str, datetime] = {}
         self._disconnected_at: dict[str, datetime] = {}
-        self._owners: dict[str, str] = {}
         self._pages: dict[str, _Page] = {}
         self._shutdown_requested: dict[str, float] = {}
+        self._query_sockets: set[str] = set()
+        self.sessions = SessionBook()
         super().__init__(**kwargs)
 
     # -- counting and the cap -------------------------------------------------------------
@@ -504,32 +467,66 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 return None
             await asyncio.sleep(0.1)
 
-    def claim(self, kernel_id: str, session_id: str) -> bool:
-        """May this websocket session connect? The first session to connect owns the kernel."""
+    def hand_out(self, page: str, visitor: Visitor) -> None:
+        """Record that ``visitor`` was given this page (its kernel is theirs to claim)."""
+        kernel_id = kernel_id_of_page(page)
+        if kernel_id and kernel_id in self._kernels:
+            self.sessions.hand_out(kernel_id, visitor, utcnow())
+
+    def claim(self, kernel_id: str, visitor: Visitor, session_id: str) -> bool:
+        """May this websocket session connect? The first holder's session owns the kernel."""
         if kernel_id not in self._kernels:
-            return True  # unknown kernel: the websocket handler answers 404
-        if not session_id:
             return False
-        owner = self._owners.setdefault(kernel_id, session_id)
-        return owner == session_id
+        return self.sessions.claim(kernel_id, visitor, session_id, utcnow())
+
+    def address_is_full(self, address: str) -> bool:
+        """Whether this client address holds ``max_per_address`` kernels already."""
+        self.note_handed_out()
+        return self.sessions.held_by(address) >= self.max_per_address
+
+    def note_activity(self, kernel_id: str) -> None:
+        """The patient acted on the page (a widget update or click): the kernel is not idle."""
+        self.sessions.note_activity(kernel_id, utcnow())
+
+    def kernel_name(self, kernel_id: str) -> str | None:
+        """The kernel's name (``python3``), ``None`` if it does not run."""
+        kernel = self._kernels.get(kernel_id)
+        return str(getattr(kernel, "kernel_name", "") or "python3") if kernel else None
+
+    def accept_query_socket(self, kernel_id: str) -> bool:
+        """Whether a request-info websocket for this kernel is the kernel's own.
+
+        A preheated kernel connects once, while its notebook runs, before (or just as) its
+        page is handed out; a second connection is refused, and so is one for a kernel that
+        does not run. (Were a page's holder quicker than its kernel, it would only learn its
+        own query string, and the page would show in its default language.)
+        """
+        live = kernel_id in self._kernels or kernel_id in self._starting
+        if not live or kernel_id in self._query_sockets:
+            return False
+        self._query_sockets.add(kernel_id)
+        return True
 
     def connection_count(self, kernel_id: str) -> int:
         """Websocket connections open to a kernel now."""
         return int(self._kernel_connections.get(kernel_id, 0))
 
-    async def request_shutdown(self, kernel_id: str) -> None:
+    async def request_shutdown(self, kernel_id: str, identity: str) -> bool:
         """The page's unload beacon: shut the kernel down once no page is connected to it.
 
-        With a page connected, wait up to ``shutdown_grace`` seconds for it to leave (the
-        beacon usually arrives just before the closing tab's websocket closes); if it stays,
-        the beacon came from another tab that was given the same page, and is ignored.
+        Only the kernel's owner may (or, before anyone connected, its only holder): ``False``
+        for anyone else. With the page still connected, wait up to ``shutdown_grace`` seconds
+        for it to leave (the beacon usually arrives just before the closing tab's websocket
+        closes); if it stays, the beacon came from another tab of the same browser, and is
+        ignored.
         """
-        if kernel_id not in self._kernels:
-            return
+        if kernel_id not in self._kernels or not self.sessions.may_shut_down(kernel_id, identity):
+            return False
         if self.connection_count(kernel_id) == 0:
             await ensure_async(self.shutdown_kernel(kernel_id))
         else:
             self._shutdown_requested[kernel_id] = time.monotonic()
+        return True
 
     async def start_kernel(  # type: ignore[override]
         self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any
@@ -590,10 +587,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 self._handed_out_at.pop(kernel_id, None)
             else:
                 self._handed_out_at.setdefault(kernel_id, now)
-        gone = (
-            set(self._handed_out_at) | set(self._owners) | set(self._pages) | self._ever_connected
-        ) - set(self._kernels)
-        for kernel_id in gone:
+        known = set(self._handed_out_at) | set(self._pages) | self._ever_connected
+        gone = (known | set(self.sessions.kernel_ids()) | self._query_sockets) - set(self._kernels)
+        for kernel_id in gone - self._starting:
             self._forget(kernel_id)
 
     def notify_connect(self, kernel_id: str) -> None:
@@ -614,6 +610,17 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if requested is not None and time.monotonic() - requested <= self.shutdown_grace:
             asyncio.ensure_future(ensure_async(self.shutdown_kernel(kernel_id)))
 
+    async def shutdown_all(self, now: bool = False) -> None:
+        """Shut every kernel down; first let the ones still starting finish starting.
+
+        jupyter_server cannot shut down a kernel that is still starting (it raises, the
+        server stopped with a traceback and that kernel kept running).
+        """
+        pending = [t for t in dict(self._pending_kernels).values() if isinstance(t, asyncio.Future)]
+        if pending:
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S * 3)
+        await super().shutdown_all(now=now)
+
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
         """Shut a kernel down and forget what we kept about it."""
         self._forget(kernel_id)
@@ -623,12 +630,14 @@ class CappedKernelManager(AsyncMappingKernelManager):
         for table in (
             self._handed_out_at,
             self._disconnected_at,
-            self._owners,
             self._pages,
             self._shutdown_requested,
         ):
             table.pop(kernel_id, None)
         self._ever_connected.discard(kernel_id)
+        self._query_sockets.discard(kernel_id)
+        self.sessions.forget(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
 
     async def cull_kernels(self) -> None:
         """One culling pass: repair the pool, note hand-outs, then check every kernel."""
@@ -641,15 +650,24 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
         Never connected: ``unconnected_timeout`` after it was handed out. Its page left (no
         websocket open): ``disconnected_timeout`` after the last one closed (or the last
-        activity, if later). Connected: ``idle_timeout`` without activity (an abandoned open
-        tab must not hold a kernel forever; the page then shows its "session lost" notice).
-        Busy kernels are spared.
+        activity, if later). Connected: ``idle_timeout`` without the patient's activity (a
+        widget update or click; messages that are not count for nothing), so an abandoned
+        open tab does not hold a kernel for good; the page then shows its "session lost"
+        notice. Busy kernels are spared, except past ``max_session``: then every session ends.
         """
         kernel = self._kernels.get(kernel_id)
         if kernel is None or kernel_id in self._starting:
             return
         if getattr(kernel, "execution_state", None) == "dead":
             await super().cull_kernel_if_idle(kernel_id)
+            return
+        now = utcnow()
+        session = self.sessions.get(kernel_id)
+        if session is not None and (now - session.handed_out).total_seconds() > self.max_session:
+            self.log.info(
+                "Culling kernel %s: session older than %d s.", kernel_id, self.max_session
+            )
+            await ensure_async(self.shutdown_kernel(kernel_id))
             return
         last_activity = getattr(kernel, "last_activity", None)
         if last_activity is None:
@@ -662,28 +680,16 @@ class CappedKernelManager(AsyncMappingKernelManager):
             since = max(since, self._disconnected_at.get(kernel_id, since))
         else:
             limit, reason = self.idle_timeout, "idle"
-        idle_s = (utcnow() - since).total_seconds()
+            since = session.activity if session is not None else since
+        idle_s = (now - since).total_seconds()
         if idle_s <= limit or (kernel.execution_state == "busy" and not self.cull_busy):
             return
         self.log.info("Culling kernel %s: %s for %d s.", kernel_id, reason, idle_s)
         await ensure_async(self.shutdown_kernel(kernel_id))
 
 
-class PatientPageHandler(TornadoVoilaHandler):
-    """Voila's page handler: kernel cap, shared pages, busy page, friendly error pages."""
-
-    @property
-    def _texts(self) -> dict[str, str]:
-        return dict(self.settings["voila"].texts)
-
-    def _plain(self, status: int, title: str, message: str, **headers: str) -> None:
-        self.clear()
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
-        for name, value in headers.items():
-            self.set_header(name.replace("_", "-"), value)
-        self.finish(plain_page(title, message, self._texts.get("language", "en")))
+class PatientPageHandler(HardenedHandler, TornadoVoilaHandler):
+    """Voila's page handler: kernel cap, per-address limit, shared pages, busy page."""
 
     def get_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Ignore ``?template=`` / ``?theme=`` (overrides are off; they would skip the pool)."""
@@ -691,13 +697,23 @@ class PatientPageHandler(TornadoVoilaHandler):
             return args[0]
         return super().get_argument(name, *args, **kwargs)
 
+    def _busy(self) -> None:
+        texts = self.http_policy.texts
+        self.send_plain_page(
+            503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
+        )
+
     @tornado.web.authenticated
     async def get(self, path: str | None = None) -> None:
-        """Serve the notebook page, or the busy page past the kernel cap."""
-        if path:  # single-notebook mode: Voila redirects any other path, no kernel involved
-            await super().get(path=path)
-            return
+        """Serve the notebook page, or the busy page past the kernel cap or address limit."""
+        if path:  # the one page; nothing else is served from this route
+            raise tornado.web.HTTPError(404)
         manager: CappedKernelManager = self.kernel_manager
+        visitor = visitor_of(self)
+        if manager.address_is_full(visitor.address):
+            self.log.info("Busy page: a client address holds %d sessions.", manager.max_per_address)
+            self._busy()
+            return
         query = self.request.query
         reservation = manager.try_reserve()
         # Set the _xsrf cookie: the page's "shut my kernel down" beacon on unload reads it, and
@@ -706,21 +722,24 @@ class PatientPageHandler(TornadoVoilaHandler):
         if reservation is None:
             page = await manager.wait_to_recycle(query)
             if page is None:
-                texts = self._texts
-                self._plain(
-                    503, texts["busy_title"], texts["busy_message"], Retry_After=str(RETRY_AFTER_S)
-                )
+                self._busy()
                 return
+            manager.hand_out(page, visitor)
             self.set_header("Content-Type", "text/html")
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
             self.finish(page)
             return
         snippets: list[str] = []
+        handed_out = False
         try:
             async for snippet in self.get_generator(path=path):
                 # The first snippet is only produced once the kernel is started or taken.
                 reservation.release()
                 snippets.append(snippet)
+                if not handed_out and kernel_id_of_page("".join(snippets)):
+                    # Before the page (with its kernel id) leaves: the visitor may connect.
+                    manager.hand_out("".join(snippets), visitor)
+                    handed_out = True
                 self.write(snippet)
                 self.flush()
         finally:
@@ -728,20 +747,18 @@ class PatientPageHandler(TornadoVoilaHandler):
             manager.note_handed_out()
         manager.keep_page("".join(snippets), query)
 
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Send a friendly page in the patient's language; never a traceback."""
-        texts = self._texts
-        self._plain(status_code, texts["error_title"], texts["error_message"])
 
-
-class PatientKernelWebsocketHandler(VoilaKernelWebsocketHandler):
-    """The kernel websocket: only the session that connected first may connect again."""
+class PatientKernelWebsocketHandler(HardenedHandler, VoilaKernelWebsocketHandler):
+    """The kernel websocket: only the session that owns the kernel may connect."""
 
     async def pre_get(self) -> None:
-        """Refuse (403) a session other than the kernel's owner, before the upgrade."""
+        """Refuse, before the upgrade, an unknown kernel (404) and anyone but its owner (403)."""
         manager: CappedKernelManager = self.kernel_manager
-        if not manager.claim(self.kernel_id, self.get_argument("session_id", "")):
-            self.log.warning("Refused a second page's connection to kernel %s.", self.kernel_id)
+        if manager.kernel_name(self.kernel_id) is None:
+            raise tornado.web.HTTPError(404)
+        visitor = visitor_of(self)
+        if not manager.claim(self.kernel_id, visitor, self.get_argument("session_id", "")):
+            self.log.warning("Refused a connection to kernel %s: not its page.", self.kernel_id)
             raise tornado.web.HTTPError(403)
         await super().pre_get()
 
@@ -756,140 +773,35 @@ class PatientKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         await super().open(kernel_id)
 
 
-class PatientShutdownHandler(VoilaShutdownKernelHandler):
-    """The page's unload beacon: shut the kernel down once no page is connected to it."""
+class PatientShutdownHandler(HardenedHandler, VoilaShutdownKernelHandler):
+    """The page's unload beacon: its owner's page may shut the kernel down."""
 
     @tornado.web.authenticated
     async def post(self, kernel_id: str) -> None:
-        """Shut down now, or when the connected page leaves (see ``request_shutdown``)."""
+        """Shut down now, or when the connected page leaves; 404 when not the visitor's."""
         manager: CappedKernelManager = self.kernel_manager
-        await manager.request_shutdown(kernel_id)
+        if not await manager.request_shutdown(kernel_id, visitor_of(self).identity):
+            raise tornado.web.HTTPError(404)
         self.set_status(204)
         self.finish()
 
 
-_COMPRESSIBLE: Final = frozenset(
-    {".js", ".css", ".json", ".svg", ".html", ".map", ".txt", ".ttf", ".eot"}
-)
-_HASHED_NAME: Final = re.compile(r"[.-][0-9a-f]{12,}\.[a-z0-9]+$")
-_GZIP_CACHE_LIMIT: Final = 64 * 2**20
-_gzip_cache: dict[str, tuple[float, int, bytes | None]] = {}
-
-
-def gzipped(path: str) -> bytes | None:
-    """The gzip-compressed content of a static file, compressed once and kept in memory.
-
-    ``None`` when compression does not pay (already compressed formats, files under 1 KiB).
-    At most 64 MiB of compressed files are kept; past that, files are compressed per request.
-    """
-    if Path(path).suffix.lower() not in _COMPRESSIBLE:
-        return None
-    stat = os.stat(path)
-    if stat.st_size < 1024:
-        return None
-    cached = _gzip_cache.get(path)
-    if cached and cached[0] == stat.st_mtime and cached[1] == stat.st_size:
-        return cached[2]
-    body = gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
-    if sum(len(b or b"") for _, _, b in _gzip_cache.values()) + len(body) <= _GZIP_CACHE_LIMIT:
-        _gzip_cache[path] = (stat.st_mtime, stat.st_size, body)
-    return body
-
-
-class _CompressedCachedStatic(tornado.web.StaticFileHandler):
-    """Static files sent gzip-compressed (from memory), immutable when the URL is versioned."""
-
-    immutable = False
-    """Every URL this handler serves is versioned (set per route)."""
-
-    def initialize(self, *args: Any, immutable: bool = False, **kwargs: Any) -> None:
-        """Take our ``immutable`` route option; the rest goes to the parent handler."""
-        self.immutable = immutable
-        super().initialize(*args, **kwargs)
-
-    def is_versioned(self) -> bool:
-        """Whether the URL changes whenever the file's content does."""
-        return self.immutable or "v" in self.request.arguments
-
-    def set_headers(self) -> None:
-        """The parent's headers, then a year of caching for versioned URLs."""
-        super().set_headers()
-        self.set_header("Vary", "Accept-Encoding")
-        if self.is_versioned():
-            self.set_header("Cache-Control", IMMUTABLE)
-
-    async def get(self, path: str, include_body: bool = True) -> None:
-        """Send the gzip-compressed file when the client accepts it; else the parent's way."""
-        accepts = "gzip" in self.request.headers.get("Accept-Encoding", "")
-        if not accepts or "Range" in self.request.headers:
-            await super().get(path, include_body)
-            return
-        # The start of StaticFileHandler.get: the same path checks.
-        self.path = self.parse_url_path(path)
-        absolute_path = self.get_absolute_path(self.root, self.path)
-        self.absolute_path = self.validate_absolute_path(self.root, absolute_path)
-        if self.absolute_path is None:
-            return
-        body = gzipped(self.absolute_path)
-        if body is None:
-            await super().get(path, include_body)
-            return
-        self.modified = self.get_modified_time()
-        self.set_headers()
-        if self.should_return_304():
-            self.set_status(304)
-            return
-        self.set_header("Content-Encoding", "gzip")
-        self.set_header("Content-Length", str(len(body)))
-        if include_body:
-            self.write(body)
-
-
-class CamStaticHandler(_CompressedCachedStatic, MultiStaticFileHandler):
-    """Voila's bundle (``/voila/static/``; versioned under ``/voila/static/_/<version>/``)."""
-
-
-class CamTemplateStaticHandler(_CompressedCachedStatic, TemplateStaticFileHandler):
-    """The template's files (``/voila/templates/<name>/static/``, versioned with ``?v=``)."""
-
-
-class CamLabextensionsHandler(_CompressedCachedStatic, FileFindHandler):
-    """Lab extension files (``/voila/labextensions/``): content-hashed names or ``?v=``."""
-
-    def is_versioned(self) -> bool:
-        """Versioned by ``?v=`` or by a content hash in the file name."""
-        return super().is_versioned() or bool(_HASHED_NAME.search(self.request.path))
-
-    @allow_unauthenticated
-    async def get(self, path: str, include_body: bool = True) -> None:
-        """As for every static file (the page's assets need no login)."""
-        await super().get(path, include_body)
-
-
-def static_version(static_paths: list[str]) -> str:
-    """A short hash naming the installed Voila bundle (its version and its files)."""
-    digest = hashlib.sha256(VOILA_VERSION.encode())
-    for root in static_paths:
-        main = Path(root) / "voila.js"
-        if main.is_file():
-            stat = main.stat()
-            digest.update(f"{main}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
-
-
-class _PrivacyFilter(logging.Filter):
-    """Drop the few jupyter_server log lines that would contain a whole kernel message."""
-
-    _PREFIXES = ("No channel specified, assuming shell", "Malformed message")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(self._PREFIXES)
-
-
 class CamVoila(Voila):
-    """Voila with our page handler, no config files, and a privacy-minded request log."""
+    """Voila with our handlers only, hardened; no config files; a privacy-minded log."""
 
     texts = Dict(config=True, help="ServerTexts as a dict, for the server's own pages.")
+    allowed_hosts = List(
+        Unicode(), config=True, help="Host names a request may use (see serving_http)."
+    )
+    trusted_proxies = List(
+        Unicode(), config=True, help="Proxy addresses whose X-Forwarded-For names the client."
+    )
+    frame_ancestors = Unicode(
+        DEFAULT_FRAME_ANCESTORS, config=True, help="CSP frame-ancestors of every page."
+    )
+    max_message_bytes = Integer(
+        256 * 1024, config=True, help="Largest websocket message a page may send."
+    )
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
@@ -897,30 +809,54 @@ class CamVoila(Voila):
         return []
 
     def initialize(self, argv: list[str] | None = None) -> None:
-        """Initialize Voila, then filter its log and tornado's."""
+        """Initialize Voila, then filter its log and tornado's (see ``PrivacyLogFilter``).
+
+        Tornado's and asyncio's lines lose their tracebacks too (they can come from odd
+        requests); Voila's own keep theirs (e.g. why a preheated kernel failed).
+        """
         super().initialize(argv)
-        privacy = _PrivacyFilter()
-        for logger in (self.log, *map(logging.getLogger, _TORNADO_LOGGERS)):
-            logger.addFilter(privacy)
+        ours = frozenset({self.ip, "0.0.0.0", "::"})
+        self.log.addFilter(PrivacyLogFilter(ours, strip_tracebacks=False))
+        for name in (*_TORNADO_LOGGERS, "asyncio"):
+            logging.getLogger(name).addFilter(PrivacyLogFilter(ours))
 
     def init_settings(self) -> dict[str, Any]:
-        """Voila's tornado settings, with our request log, compression and bundle version."""
+        """Voila's tornado settings, with our log, compression, bundle version and hardening.
+
+        Hardening: the HTTP policy, the websocket message cap and filter, cookie flags.
+        """
         settings = super().init_settings()
         settings["log_function"] = self._log_request
         settings["compress_response"] = True  # pages and API answers (static files: ours)
         settings["websocket_compression_options"] = {}  # permessage-deflate when offered
         settings["cam_static_version"] = static_version(self.static_paths)
+        settings[POLICY_SETTING] = HttpPolicy(
+            allowed_hosts=frozenset(self.allowed_hosts),
+            texts=dict(self.texts),
+            frame_ancestors=self.frame_ancestors,
+            trusted_proxies=frozenset(self.trusted_proxies),
+            log_name=self.log.name,
+        )
+        settings["websocket_max_message_size"] = self.max_message_bytes
+        settings["kernel_websocket_connection_class"] = PatientConnection
+        # The unload beacon reads _xsrf from document.cookie: not HttpOnly, but never cross-site.
+        settings["xsrf_cookie_kwargs"] = {"samesite": "Strict"}
         return settings
 
     def init_handlers(self) -> list[Any]:
-        """Voila's handlers, with ours in place of some, and the bundle under a versioned URL.
+        """Only the routes the page uses, each hardened; the bundle also under a versioned URL.
 
-        Ours: the page, the kernel websocket, the unload beacon and the static files.
+        The page, the kernel websocket, the kernel check, the unload beacon, the preheated
+        kernels' request-info socket and the static files. Not routed: jupyter_server's
+        login/logout, Voila's themes and files routes (the page uses none of them), and
+        anything a later Voila adds until it is listed here.
         """
         ours = {
             TornadoVoilaHandler: PatientPageHandler,
             VoilaKernelWebsocketHandler: PatientKernelWebsocketHandler,
+            KernelHandler: PatientKernelHandler,
             VoilaShutdownKernelHandler: PatientShutdownHandler,
+            RequestInfoSocketHandler: KernelQuerySocket,
             MultiStaticFileHandler: CamStaticHandler,
             TemplateStaticFileHandler: CamTemplateStaticHandler,
             FileFindHandler: CamLabextensionsHandler,
@@ -928,14 +864,28 @@ class CamVoila(Voila):
         version = static_version(self.static_paths)
         handlers = []
         for spec in super().init_handlers():
-            if len(spec) > 1 and spec[1] in ours:
-                spec = (spec[0], ours[spec[1]], *spec[2:])
-            if len(spec) > 1 and spec[1] is CamStaticHandler:
+            handler = ours.get(spec[1]) if len(spec) > 1 else None
+            if handler is None:
+                continue
+            if handler is CamStaticHandler:
                 versioned = url_path_join(self.server_url, rf"/voila/static/_/{version}/(.*)")
                 options = {**(spec[2] if len(spec) > 2 else {}), "immutable": True}
-                handlers.append((versioned, CamStaticHandler, options))
-            handlers.append(spec)
+                handlers.append((versioned, harden(handler), options))
+            handlers.append((spec[0], harden(handler), *spec[2:]))
         return handlers
+
+    def listen(self) -> None:
+        """Voila's listen, with request bodies capped at :data:`MAX_BODY_BYTES`.
+
+        Tornado reads a request body into memory, up to 100 MB by default.
+        """
+        app_listen = self.app.listen
+
+        def listen_capped(port: int, address: str | None = None, **kwargs: Any) -> Any:
+            return app_listen(port, address, max_body_size=MAX_BODY_BYTES, **kwargs)
+
+        self.app.listen = listen_capped  # type: ignore[method-assign]
+        super().listen()
 
     def _log_request(self, handler: tornado.web.RequestHandler) -> None:
         """Log method, path (no query) and status: pages and errors at INFO, the rest at DEBUG."""
@@ -966,6 +916,14 @@ def serve(options: ServeOptions) -> int:
     if not notebook.is_file():
         _log.error("Notebook not found: %s", notebook)
         return 2
+    runtime = None
+    if options.runtime_dir is None:
+        try:
+            runtime = claim_runtime_folder(options.port)
+        except RuntimeFolderProblem as exc:
+            _log.error("%s", exc)
+            return 2
+        options = dataclasses.replace(options, runtime_dir=runtime.path)
     os.environ.update(kernel_environment(options))
     # The singleton, as `voila` itself runs it: jupyter_server's handlers log through it.
     app = CamVoila.instance(config=voila_config(options))
@@ -982,5 +940,7 @@ def serve(options: ServeOptions) -> int:
         return exc.code if isinstance(exc.code, int) and exc.code else 1
     finally:
         CamVoila.clear_instance()
+        if runtime is not None:
+            runtime.release()
     app.log.info("Stopped after %.0f s.", time.monotonic() - started)
     return 0

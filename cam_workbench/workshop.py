@@ -229,7 +229,9 @@ def try_rule_change(content_dir: Path, change_yaml: str, language: str = "en") -
         folder = source.parent
         shutil.copytree(folder, copy / folder.name)
         target = copy / folder.name / source.name
-        data = yaml.safe_load(target.read_text(encoding="utf-8"))
+        # Read as content is read (YAML 1.2: an unquoted "No" stays text, not false).
+        parsed, _ = parse(target.read_text(encoding="utf-8"), str(target))
+        data = parsed.data if parsed is not None else {}
         for key, entries in additions.items():
             data[key] = list(data.get(key) or []) + entries
         target.write_text(

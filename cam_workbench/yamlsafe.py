@@ -4,10 +4,16 @@ PyYAML's safe loader still keeps the last of two duplicate keys, expands aliases
 accepts tags; here every such case is a :class:`~cam_workbench.errors.Problem` instead.
 The result is plain data (dict/list/str/int/float/bool/None) plus a map from each path
 in the data to its 1-based line.
+
+Plain scalars are read with YAML 1.2's core schema, not PyYAML's YAML 1.1: only
+``true``/``false`` are booleans (a Spanish paragraph ``No`` or an answer ``yes``, ``on``,
+``off`` stays text), ``010`` is ten, ``1:30`` is text (not 90), and there are no
+timestamps (dates stay text; the model parses them).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,8 +50,32 @@ class _Refused(Exception):
         self.found = found
 
 
+_CORE_SCHEMA: Final = (
+    # (tag, pattern, first characters): the YAML 1.2 core schema's plain scalars.
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+)
+
+
+def _core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 core integer: decimal (``010`` is ten), ``0o`` octal, ``0x`` hexadecimal."""
+    value = str(loader.construct_scalar(node))
+    if value.startswith(("0o", "0x")):
+        return int(value[2:], 8 if value[1] == "o" else 16)
+    return int(value, 10)
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe loader whose composer refuses aliases, anchors, tags and deep nesting."""
+    """A safe loader reading YAML 1.2 core scalars, refusing aliases, tags, deep nesting."""
+
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
 
     display_path = "<content>"
 
@@ -68,6 +98,12 @@ class _StrictLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _starts = [*_first, None] if _tag.endswith(":null") else list(_first)  # None: empty value
+    _StrictLoader.add_implicit_resolver(_tag, re.compile(_pattern), _starts)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _core_int)
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:

@@ -51,6 +51,7 @@ from cam_workbench.serving import (
     versioned_static_page_config,
     voila_config,
 )
+from cam_workbench.serving_sessions import Visitor
 
 TEXTS = ServerTexts(
     page_title="Back pain check <test>",
@@ -277,14 +278,18 @@ def test_waiting_for_a_page_being_made_gives_up_after_its_timeout():
     assert run_in_own_loop(manager.wait_to_recycle("", timeout_s=0.3)) is None
 
 
-def test_first_websocket_session_owns_the_kernel():
+def test_first_websocket_session_of_a_visitor_given_the_page_owns_the_kernel():
     manager = CappedKernelManager(log=logging.getLogger("t"))
-    fake_kernels(manager, "k1")
-    assert manager.claim("k1", "session-a")
-    assert manager.claim("k1", "session-a")  # the same page reconnecting
-    assert not manager.claim("k1", "session-b")
-    assert not manager.claim("k1", "")
-    assert manager.claim("unknown", "session-b")  # not ours to refuse: the handler 404s
+    fake_kernels(manager, "k1", "k2")
+    patient, other = Visitor("patient", "10.0.0.1"), Visitor("other", "10.0.0.1")
+    manager.hand_out(page_for("k1"), patient)
+    assert not manager.claim("k1", other, "session-o")  # never given this page
+    assert manager.claim("k1", patient, "session-a")
+    assert manager.claim("k1", patient, "session-a")  # the same page reconnecting
+    assert not manager.claim("k1", patient, "session-b")  # another tab of the same browser
+    assert not manager.claim("k1", patient, "")
+    assert not manager.claim("k2", patient, "session-a")  # a pool kernel nobody was given
+    assert not manager.claim("unknown", patient, "session-a")
 
 
 def test_versioned_static_url_in_the_page_config():
@@ -405,6 +410,12 @@ def xsrf_cookie(headers: Message) -> str:
         if cookie.startswith("_xsrf="):
             return cookie.split(";", 1)[0][len("_xsrf=") :]
     raise AssertionError("no _xsrf cookie")
+
+
+def cookie_header(headers: Message) -> str:
+    """The ``Cookie`` header a browser sends back after this response."""
+    cookies = [c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies)
 
 
 def channels_url(server: Server, kernel_id: str, session_id: str) -> str:
@@ -566,14 +577,16 @@ def test_a_kernel_belongs_to_the_first_page_and_goes_soon_after_that_page_left(s
     from websockets.sync.client import connect
 
     server.wait_until_idle()
-    status, _, page = get(server.url)
+    status, headers, page = get(server.url)
     assert status == 200
     kernel_id = kernel_id_of_page(page)
-    with connect(channels_url(server, kernel_id, "first-page")):
+    browser = {"Cookie": cookie_header(headers)}  # the visitor the page was given to
+    with connect(channels_url(server, kernel_id, "first-page"), additional_headers=browser):
         with pytest.raises(InvalidStatus) as refused:
-            connect(channels_url(server, kernel_id, "another-page"))
+            connect(channels_url(server, kernel_id, "another-page"), additional_headers=browser)
         assert refused.value.response.status_code == 403
-    with connect(channels_url(server, kernel_id, "first-page")):  # reconnecting is fine
+    # reconnecting is fine
+    with connect(channels_url(server, kernel_id, "first-page"), additional_headers=browser):
         pass
     # The page left without the unload beacon: gone after disconnected_timeout_s.
     took = server.wait_gone(kernel_id, timeout=30)
@@ -590,19 +603,21 @@ def test_unload_beacon_shuts_a_kernel_down_only_once_no_page_is_connected(server
     assert status == 200
     kernel_id = kernel_id_of_page(page)
     xsrf = xsrf_cookie(headers)
+    browser = cookie_header(headers)
 
     def beacon() -> int:
         request = urllib.request.Request(
             f"{server.url}voila/api/shutdown/{kernel_id}",
             data=urllib.parse.urlencode({"_xsrf": xsrf}).encode(),
-            headers={"Cookie": f"_xsrf={xsrf}"},
+            headers={"Cookie": browser},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
 
-    with connect(channels_url(server, kernel_id, "the-page")):
-        # Another tab given the same page (or anyone) sends the beacon: the page stays.
+    page_socket = channels_url(server, kernel_id, "the-page")
+    with connect(page_socket, additional_headers={"Cookie": browser}):
+        # Another tab of the same browser sends the beacon while the page is open: it stays.
         assert beacon() == 204
         time.sleep(1.5)
         assert kernel_id in {kid for _, kid in server.kernels()}

@@ -89,9 +89,10 @@ REFUSED = {
     # more than one document
     "second document": ("kind: guide\n---\nkind: shared\n", "multiple_documents", 2),
     "explicit documents": ("---\nkind: guide\n...\n---\nkind: shared\n", "multiple_documents", 4),
-    # keys that are not text (YAML 1.1 reads yes/no/on/off as booleans)
+    # keys that are not text (YAML 1.2: only true/false are booleans; yes is text)
     "number key": ("kind: guide\n1: one\n", "non_string_key", 2),
-    "yes key": ("kind: guide\nyes: 1\n", "non_string_key", 2),
+    "true key": ("kind: guide\ntrue: 1\n", "non_string_key", 2),
+    "yes key": ("kind: guide\nyes: 1\n", "unknown_key", 2),
     "null key": ("kind: guide\n~: 1\n", "non_string_key", 2),
     "list as key": ("kind: guide\n? [a, b]\n: 1\n", "non_string_key", 2),
     "mapping as key": ("kind: guide\n? {a: b}\n: 1\n", "non_string_key", 2),
@@ -163,7 +164,7 @@ def test_billion_laughs_is_refused_before_any_expansion():
     ("snippet", "value"),
     [
         ("d: 2027-02-28\n", "2027-02-28"),  # dates stay text; the model parses them
-        ("d: 1e3\n", "1e3"),  # YAML 1.1 does not read this as a number
+        ("d: 1e3\n", 1000.0),  # YAML 1.2 core, as editors read it (YAML 1.1: text)
         ("d: 1.5\n", 1.5),
         ("d: 12\n", 12),
         ("d: true\n", True),

@@ -47,8 +47,10 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
-    port = free_port()
+def start_server(
+    tmp_path: Path, *extra: str, env: dict[str, str] | None = None, port: int | None = None
+) -> Server:
+    port = port or free_port()
     log_path = tmp_path / f"serve-{port}.log"
     exe = Path(sys.executable).with_name("cam-workbench")
     log = log_path.open("wb")

@@ -81,9 +81,12 @@ def test_serve_workshop_shows_slides_offline(browser, tmp_path):
             outside.append(route.request.url)
             route.abort()
 
+    errors: list[str] = []
     try:
         page = context.new_page()
         page.set_default_timeout(60_000)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
         page.route("**/*", local_only)
         page.goto(server.url)
         current = page.locator(".reveal .slides > section.present")
@@ -94,6 +97,9 @@ def test_serve_workshop_shows_slides_offline(browser, tmp_path):
         page.keyboard.press("ArrowRight")
         expect(current.get_by_role("heading", name=re.compile(r"^Person A"))).to_be_visible()
         assert outside == []
+        # Under the server's Content-Security-Policy: no refused script, no script error.
+        assert page.evaluate("window.reveal_width") == 1280
+        assert errors == []
     finally:
         context.close()
         stop_server(server)

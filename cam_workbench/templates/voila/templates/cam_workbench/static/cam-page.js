@@ -1,0 +1,157 @@
+/* The CAM workbench patient page's own script (loaded from a file: the page's
+   Content-Security-Policy allows no inline script).
+   - Voila's helper functions (its template has them inline), with our plain loading text
+     instead of "Executing 1 of 3";
+   - a plain-words notice when the session is gone (kernel died, culled, connection lost);
+   - the page follows a language switch (<html lang>, <title>, the notice's text), and
+     elements with class cam-live become polite live regions;
+   - text fields are capped at 10,000 characters, far under the server's message size limit. */
+(function () {
+  'use strict';
+
+  var MAX_TEXT = 10000;
+
+  /* --- Voila's helpers (voila_setup.macro.html.j2), without the per-cell progress text --- */
+  window.voila_heartbeat = function () {};
+  window.update_loading_text = function () {};
+  window.display_cells = function () {
+    if (!window.themeLoaded) {
+      window.cellLoaded = true;
+      return;
+    }
+    var loading = document.getElementById('loading');
+    if (loading) { loading.parentNode.removeChild(loading); }
+    var cells = document.getElementById('rendered_cells');
+    if (cells) { cells.style.display = ''; }
+  };
+  window.voila_process = function () {};
+  window.voila_finish = window.display_cells;
+
+  /* --- the session-lost notice --- */
+  var permanent = false;
+  var shown = false;
+  var reconnectTimer = null;
+  var unloading = false;
+  window.addEventListener('beforeunload', function () { unloading = true; });
+
+  function setLost(lost) {
+    var notice = document.getElementById('cam-session-lost');
+    var cells = document.getElementById('rendered_cells');
+    var loading = document.getElementById('loading');
+    if (!notice || shown === lost) { return; }
+    shown = lost;
+    notice.hidden = !lost;
+    if (cells) {
+      if (lost) {
+        cells.setAttribute('inert', '');
+        cells.classList.add('cam-session-lost-content');
+      } else {
+        cells.removeAttribute('inert');
+        cells.classList.remove('cam-session-lost-content');
+      }
+    }
+    if (lost && loading) { loading.style.display = 'none'; }
+  }
+
+  function lostForGood() {
+    permanent = true;
+    setLost(true);
+  }
+
+  window.camSessionLost = function () { return shown; };
+
+  function watch(kernel) {
+    kernel.statusChanged.connect(function (_, status) {
+      if (status === 'dead' || status === 'restarting' || status === 'autorestarting') {
+        lostForGood();
+      }
+    });
+    kernel.connectionStatusChanged.connect(function (_, status) {
+      if (status === 'connected') {
+        if (reconnectTimer !== null) { clearTimeout(reconnectTimer); reconnectTimer = null; }
+        if (!permanent) { setLost(false); }
+      } else if (status === 'disconnected') {
+        lostForGood();
+      } else if (status === 'connecting' && reconnectTimer === null) {
+        reconnectTimer = setTimeout(function () { reconnectTimer = null; setLost(true); }, 6000);
+      }
+    });
+    kernel.disposed.connect(function () {
+      if (!unloading) { lostForGood(); }
+    });
+    if (kernel.status === 'dead' || kernel.connectionStatus === 'disconnected') {
+      lostForGood();
+    }
+    /* A kernel shut down by the server (idle culling) leaves the websocket silent, not
+       closed: ask the server whether the kernel still exists, every 15 s and whenever the
+       patient comes back to the tab. */
+    var base = document.body.getAttribute('data-cam-base-url') || '/';
+    var url = base + 'api/kernels/' + encodeURIComponent(kernel.id);
+    var failures = 0;
+    function check() {
+      if (permanent || unloading) { return; }
+      fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (response) {
+        failures = 0;
+        if (response.status === 404) { lostForGood(); }
+      }, function () {
+        failures += 1;
+        if (failures >= 2) { setLost(true); }
+      });
+    }
+    setInterval(check, 15000);
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') { check(); }
+    });
+    window.addEventListener('focus', check);
+  }
+
+  /* Voila's frontend attaches its shell (which takes over #rendered_cells) to <body>: move
+     it into <main> so that all content sits in one landmark. */
+  function adoptShell() {
+    var main = document.getElementById('cam-main');
+    var shell = document.querySelector('body > .jp-LabShell');
+    if (shell && main) { main.appendChild(shell); }
+  }
+  new MutationObserver(adoptShell).observe(document.body, { childList: true });
+
+  var appSeenAt = null;
+  function poll() {
+    var app = window.jupyterapp;
+    if (app && app.widgetManager && app.widgetManager.kernel) {
+      watch(app.widgetManager.kernel);
+      return;
+    }
+    if (app) {
+      /* The app started but has no widget manager: the kernel was gone before we connected. */
+      appSeenAt = appSeenAt || Date.now();
+      if (Date.now() - appSeenAt > 3000) { lostForGood(); return; }
+    }
+    setTimeout(poll, 100);
+  }
+  poll();
+
+  /* --- language, title, live regions, text field length --- */
+  function sync() {
+    var marker = document.querySelector('[data-cam-lang]');
+    if (marker) {
+      var lang = marker.getAttribute('data-cam-lang');
+      if (document.documentElement.lang !== lang) { document.documentElement.lang = lang; }
+      var title = marker.getAttribute('data-cam-title');
+      if (title && document.title !== title) { document.title = title; }
+      var lost = marker.getAttribute('data-cam-session-lost');
+      var notice = document.getElementById('cam-session-lost');
+      if (lost && notice && notice.textContent !== lost) { notice.textContent = lost; }
+    }
+    var live = document.querySelectorAll('.cam-live:not([aria-live])');
+    for (var i = 0; i < live.length; i++) {
+      live[i].setAttribute('aria-live', 'polite');
+      live[i].setAttribute('aria-atomic', 'true');
+    }
+    var fields = document.querySelectorAll(
+      'input[type="text"]:not([maxlength]), textarea:not([maxlength])');
+    for (var j = 0; j < fields.length; j++) {
+      fields[j].setAttribute('maxlength', String(MAX_TEXT));
+    }
+  }
+  new MutationObserver(sync).observe(document.documentElement, { childList: true, subtree: true });
+})();

@@ -1,0 +1,73 @@
+"""The private runtime folder and the pinned production content, unit by unit.
+
+(The live server, killed with SIGKILL and serving pinned content, is in tests/e2e/.)
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from conftest import edit
+
+from cam_workbench.loading import load_content
+from cam_workbench.serving import ServeOptions, ServerTexts, voila_config
+from cam_workbench.serving_runtime import (
+    ContentChanged,
+    RuntimeFolderProblem,
+    claim_runtime_folder,
+    pin_content,
+)
+
+TEXTS = ServerTexts("t", "busy", "busy.", "error", "error.", "lost.")
+
+
+def test_the_runtime_folder_is_private_locked_and_emptied_at_claim(tmp_path):
+    root = tmp_path / "runtime"
+    stale = root / "8866" / "voila_old" / "kernel-old.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    folder = claim_runtime_folder(8866, root)
+    try:
+        assert not stale.exists()
+        for path in (root, folder.path):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o700
+        with pytest.raises(RuntimeFolderProblem, match="another cam-workbench serve"):
+            claim_runtime_folder(8866, root)
+    finally:
+        folder.release()
+    assert not folder.path.exists()
+    claim_runtime_folder(8866, root).release()  # free again
+
+
+def test_a_runtime_root_that_is_not_ours_is_refused(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / "runtime").symlink_to(target)
+    with pytest.raises(RuntimeFolderProblem, match="not a folder"):
+        claim_runtime_folder(8866, tmp_path / "runtime")
+
+
+def test_pinned_content_is_a_read_only_copy_of_what_was_checked(content_copy, tmp_path):
+    checked = load_content(content_copy)
+    pinned = pin_content(checked, tmp_path / "pinned")
+    assert load_content(pinned).screening().items == checked.screening().items
+    guide = pinned / "en" / "acupuncture.yaml"
+    assert stat.S_IMODE(guide.stat().st_mode) == 0o444
+    assert stat.S_IMODE(pinned.stat().st_mode) == 0o555
+    if os.geteuid() != 0:  # root writes anyway; the mode is what protects other users
+        with pytest.raises(PermissionError):
+            guide.write_text("changed")
+
+
+def test_content_changed_after_the_check_is_not_pinned(content_copy, tmp_path):
+    checked = load_content(content_copy)
+    edit(content_copy / "en" / "shared.yaml", "page_title:", "page_title: Changed. #")
+    with pytest.raises(ContentChanged, match="en/shared.yaml"):
+        pin_content(checked, tmp_path / "pinned")
+
+
+def test_kernel_connection_files_go_to_the_runtime_folder(tmp_path):
+    options = ServeOptions(notebook=tmp_path / "n.ipynb", texts=TEXTS, runtime_dir=tmp_path)
+    assert voila_config(options).Voila.connection_dir_root == str(tmp_path)
