@@ -83,7 +83,10 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
-    srv = start_server(tmp_path_factory.mktemp("serve"))
+    # One server for the whole suite: every test's visits come from 127.0.0.1, and a closed
+    # test page's kernel lingers up to a minute, so the per-address limit (20 by default,
+    # tested on its own server in test_security_sessions.py) is raised here.
+    srv = start_server(tmp_path_factory.mktemp("serve"), "--max-per-address", "200")
     yield srv
     stop_server(srv)
 
