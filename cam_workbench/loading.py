@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from cam_workbench import screening
+from cam_workbench.content.yamlsafe import Parsed, decode, parse
 from cam_workbench.errors import ContentError, Problem, problem
 from cam_workbench.model import (
     KIND_MODELS,
@@ -29,7 +30,6 @@ from cam_workbench.model import (
     SharedFile,
     SignoffFile,
 )
-from cam_workbench.yamlsafe import Parsed, decode, parse
 
 SCHEMA_DIR: Final = "schema"
 SUFFIXES: Final = (".yaml", ".yml")

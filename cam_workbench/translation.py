@@ -32,6 +32,7 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
+from cam_workbench.content.yamlsafe import parse
 from cam_workbench.errors import Problem, problem
 from cam_workbench.loading import ContentSet, LoadedFile
 from cam_workbench.model import KIND_MODELS, TranslationOf
@@ -42,7 +43,6 @@ from cam_workbench.review.signoff import (
     section_snapshots,
 )
 from cam_workbench.review.units import normalised
-from cam_workbench.yamlsafe import parse
 
 #: The language translations are made from when a file does not say (``translation_of``).
 SOURCE_LANGUAGE: Final = "en"

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import yaml
 
+from cam_workbench.content.yamlsafe import parse
 from cam_workbench.errors import ContentError
 from cam_workbench.flow import PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
@@ -43,7 +44,6 @@ from cam_workbench.render import body_html, heading_html, outcome_html
 from cam_workbench.review.decision_table import Row, decision_rows
 from cam_workbench.screening import Answers, Decision
 from cam_workbench.tracker import Report, Session, report
-from cam_workbench.yamlsafe import parse
 
 #: Lists a rule change may add entries to, in a screening file.
 CHANGEABLE: Final = ("items", "outcomes", "rules")

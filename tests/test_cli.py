@@ -14,8 +14,8 @@ import pytest
 from conftest import CONTENT, edit, line_of, write_yaml
 
 from cam_workbench.cli import build_parser, main
+from cam_workbench.content.yamlsafe import MAX_BYTES
 from cam_workbench.paths import CONTENT_ENV
-from cam_workbench.yamlsafe import MAX_BYTES
 
 BIN = Path(sys.executable).parent
 SCRIPT = shutil.which("cam-workbench", path=str(BIN)) or shutil.which("cam-workbench")

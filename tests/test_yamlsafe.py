@@ -7,8 +7,8 @@ import time
 import pytest
 from conftest import assert_problem, problems_of_file, write_yaml
 
+from cam_workbench.content.yamlsafe import MAX_BYTES, MAX_DEPTH, parse
 from cam_workbench.errors import CATALOGUE
-from cam_workbench.yamlsafe import MAX_BYTES, MAX_DEPTH, parse
 
 BILLION_LAUGHS = """\
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

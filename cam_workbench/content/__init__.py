@@ -1,0 +1,1 @@
+"""The content layer: the lowest layer of the package (it imports nothing above it)."""
