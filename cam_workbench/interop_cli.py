@@ -198,7 +198,7 @@ def _check_files(texts: dict[str, str]) -> list[str]:
 
 def import_(args: argparse.Namespace) -> int:
     """Read a FHIR Questionnaire into screening content; report what was not kept."""
-    from cam_workbench.export.fhir_import import (
+    from cam_workbench.fhir.importer import (
         ImportProblem,
         import_questionnaire,
         screening_yaml,

@@ -39,7 +39,7 @@ from cam_workbench.export.fhir_checks import (
     check_response,
     walk_items,
 )
-from cam_workbench.export.fhir_import import (
+from cam_workbench.fhir.importer import (
     PLACEHOLDER,
     ImportProblem,
     import_questionnaire,

@@ -12,8 +12,8 @@ from cam_workbench.export.fhir import (
     questionnaire,
     questionnaire_response,
 )
-from cam_workbench.export.fhir_import import ImportProblem, ImportResult, import_questionnaire
 from cam_workbench.export.summary import summary_html
+from cam_workbench.fhir.importer import ImportProblem, ImportResult, import_questionnaire
 
 __all__ = [
     "AnswerInputError",
