@@ -1,6 +1,6 @@
 """CAM workbench: clinical content (YAML) → validated model → patient dashboard and tools."""
 
-from cam_workbench.errors import ContentError, Problem
+from cam_workbench.content.problems import ContentError, Problem, ProblemCode
 from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.paths import default_content_dir
 from cam_workbench.screening import AnswerError, Answers, Decision, decide, evaluate
@@ -12,6 +12,7 @@ __all__ = [
     "ContentSet",
     "Decision",
     "Problem",
+    "ProblemCode",
     "decide",
     "default_content_dir",
     "evaluate",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from cam_workbench.errors import ContentError
+from cam_workbench.content.problems import ContentError
 from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.paths import default_content_dir, schema_path
 

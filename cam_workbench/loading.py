@@ -2,7 +2,7 @@
 
 Every problem in every file is collected before failing, so a reviewer fixes them all in
 one pass. :func:`load_content` returns a :class:`ContentSet` or raises
-:class:`~cam_workbench.errors.ContentError`.
+:class:`~cam_workbench.content.problems.ContentError`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from cam_workbench import screening
+from cam_workbench.content.problems import ContentError, Problem, ProblemCode, problem
 from cam_workbench.content.yamlsafe import Parsed, decode, parse
-from cam_workbench.errors import ContentError, Problem, problem
 from cam_workbench.model import (
     KIND_MODELS,
     GuideFile,
@@ -123,12 +123,12 @@ def load_content(root: Path) -> ContentSet:
     root = Path(root)
     paths = content_files(root) if root.is_dir() else []
     if not paths:
-        raise ContentError([problem("no_content", str(root), 1)])
+        raise ContentError([problem(ProblemCode.no_content, str(root), 1)])
     problems: list[Problem] = []
     loaded: list[LoadedFile] = []
     if len(paths) > MAX_FILES:  # refuse rather than silently skip the rest
         raise ContentError(
-            [problem("too_many_files", str(root), 1, count=len(paths), limit=MAX_FILES)]
+            [problem(ProblemCode.too_many_files, str(root), 1, count=len(paths), limit=MAX_FILES)]
         )
     for path in paths:
         relpath = _display(path)
@@ -165,7 +165,9 @@ def load_file(path: Path, relpath: str) -> tuple[LoadedFile | None, list[Problem
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [problem("yaml_syntax", relpath, 1, detail=f"cannot read: {exc.strerror}")]
+        return None, [
+            problem(ProblemCode.yaml_syntax, relpath, 1, detail=f"cannot read: {exc.strerror}")
+        ]
     text, problems = decode(raw, relpath)
     if text is None:
         return None, problems
@@ -188,19 +190,19 @@ def _validate(parsed: Parsed, path: str) -> tuple[Any, list[Problem]]:
     """Pick the model by ``kind`` and validate the data against it."""
     data = parsed.data
     if data is None:  # '---', 'null' or '~' alone: nothing in the file
-        return None, [problem("empty_file", path, 1)]
+        return None, [problem(ProblemCode.empty_file, path, 1)]
     if not isinstance(data, dict):
         found = _TYPE_NAMES.get(type(data), type(data).__name__)
-        return None, [problem("top_level_type", path, 1, found=found)]
+        return None, [problem(ProblemCode.top_level_type, path, 1, found=found)]
     choices = " | ".join(KIND_MODELS)
     if "kind" not in data:
-        return None, [problem("missing_kind", path, 1, choices=choices)]
+        return None, [problem(ProblemCode.missing_kind, path, 1, choices=choices)]
     kind = data["kind"]
     model_cls = KIND_MODELS.get(kind) if isinstance(kind, str) else None
     if model_cls is None:
         return None, [
             problem(
-                "unknown_kind",
+                ProblemCode.unknown_kind,
                 path,
                 parsed.line_of(("kind",)),
                 kind=kind,
@@ -267,21 +269,30 @@ def _from_pydantic(err: Any, parsed: Parsed, path: str, root: type[BaseModel]) -
         fix = suggestion or "remove it"
         if allowed:
             fix += f" (allowed here: {', '.join(sorted(allowed))})"
-        return problem("unknown_key", path, line, key=key, where=_where(parent), suggestion=fix)
+        return problem(
+            ProblemCode.unknown_key, path, line, key=key, where=_where(parent), suggestion=fix
+        )
     if kind == "missing":
         key = str(loc[-1])
         parent = _data_path(loc[:-1], parsed.data)
         if key == "sources":
-            return problem("no_source", path, line, what=_name(parent, parsed), where="")
-        return problem("missing_key", path, line, key=key, where=_where(parent))
+            return problem(ProblemCode.no_source, path, line, what=_name(parent, parsed), where="")
+        return problem(ProblemCode.missing_key, path, line, key=key, where=_where(parent))
     data_path = _data_path(loc, parsed.data)
     if kind == "too_short" and data_path and data_path[-1] == "sources":
-        return problem("no_source", path, line, what=_name(data_path[:-1], parsed), where="")
+        return problem(
+            ProblemCode.no_source, path, line, what=_name(data_path[:-1], parsed), where=""
+        )
     detail = err["msg"]
     if "input" in err and not isinstance(err["input"], dict | list):
         detail += f" (found {err['input']!r})"
     return problem(
-        "wrong_value", path, line, detail=detail, where=_where(data_path), fix=_fix_for(kind)
+        ProblemCode.wrong_value,
+        path,
+        line,
+        detail=detail,
+        where=_where(data_path),
+        fix=_fix_for(kind),
     )
 
 
@@ -409,7 +420,7 @@ def _check_placeholders(parsed: Parsed, path: str) -> Iterator[Problem]:
             found = PLACEHOLDER_MARK.search(text)
             if found:
                 yield problem(
-                    "placeholder_text",
+                    ProblemCode.placeholder_text,
                     path,
                     parsed.line_of(at),
                     text=found.group(0),
@@ -440,7 +451,12 @@ def _check_unique(parsed: Parsed, path: str, keys: tuple[str, ...], what: str) -
             line = parsed.line_of((key, index, "id"))
             if entry_id in seen:
                 yield problem(
-                    "duplicate_id", path, line, id=entry_id, first_line=seen[entry_id], what=what
+                    ProblemCode.duplicate_id,
+                    path,
+                    line,
+                    id=entry_id,
+                    first_line=seen[entry_id],
+                    what=what,
                 )
             else:
                 seen[entry_id] = line
@@ -455,7 +471,7 @@ def _check_source_refs(parsed: Parsed, path: str) -> Iterator[Problem]:
         for index, ref in enumerate(refs):
             if isinstance(ref, str) and ref not in known:
                 yield problem(
-                    "unknown_source",
+                    ProblemCode.unknown_source,
                     path,
                     parsed.line_of((*at, index)),
                     id=ref,
@@ -484,13 +500,13 @@ def _check_rules(parsed: Parsed, path: str) -> Iterator[Problem]:
         name = rule.get("id", f"#{index + 1}")
         when = rule.get("when") if isinstance(rule.get("when"), dict) else {}
         if not (when.get("any_of") or when.get("all_of") or when.get("none_of_these")):
-            yield problem("empty_rule", path, line, rule=name)
+            yield problem(ProblemCode.empty_rule, path, line, rule=name)
         for key in ("any_of", "all_of"):
             refs = when.get(key) if isinstance(when.get(key), list) else []
             for ref_index, ref in enumerate(refs):
                 if isinstance(ref, str) and ref not in items:
                     yield problem(
-                        "unknown_item",
+                        ProblemCode.unknown_item,
                         path,
                         parsed.line_of(("rules", index, "when", key, ref_index)),
                         rule=name,
@@ -500,7 +516,7 @@ def _check_rules(parsed: Parsed, path: str) -> Iterator[Problem]:
         target = rule.get("outcome")
         if isinstance(target, str) and target not in outcomes:
             yield problem(
-                "unknown_outcome",
+                ProblemCode.unknown_outcome,
                 path,
                 parsed.line_of(("rules", index, "outcome")),
                 rule=name,
@@ -518,7 +534,7 @@ def _check_model(model: Any, parsed: Parsed, path: str) -> Iterator[Problem]:
         line = parsed.line_of(("outcomes", index))
         if outcome.tier in tiers:
             yield problem(
-                "duplicate_tier",
+                ProblemCode.duplicate_tier,
                 path,
                 line,
                 tier=outcome.tier,
@@ -535,19 +551,19 @@ def _check_way_on(outcome: Outcome, language: str, line: int, path: str) -> Iter
     clearance = ("cleared_label", "cleared_message")
     if outcome.stop:
         if not outcome.gate:
-            yield problem("stop_needs_gate", path, line, id=outcome.id)
+            yield problem(ProblemCode.stop_needs_gate, path, line, id=outcome.id)
         for key in clearance:
             if getattr(outcome, key) is not None:
-                yield problem("stop_with_clearance", path, line, id=outcome.id, key=key)
+                yield problem(ProblemCode.stop_with_clearance, path, line, id=outcome.id, key=key)
         return
     if not outcome.gate:
         return
     for key in clearance:
         if getattr(outcome, key) is None:
-            yield problem("gate_needs_clearance", path, line, id=outcome.id, key=key)
+            yield problem(ProblemCode.gate_needs_clearance, path, line, id=outcome.id, key=key)
     label = outcome.cleared_label or ""
     if label and language == "en" and not label.startswith(("I ", "I'")):
-        yield problem("cleared_label_own_words", path, line, id=outcome.id)
+        yield problem(ProblemCode.cleared_label_own_words, path, line, id=outcome.id)
 
 
 def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator[Problem]:
@@ -557,22 +573,30 @@ def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator
     }
     for index, item in enumerate(model.items):
         if item.id not in used:
-            yield problem("unused_item", path, parsed.line_of(("items", index)), id=item.id)
+            yield problem(
+                ProblemCode.unused_item, path, parsed.line_of(("items", index)), id=item.id
+            )
     if not any(rule.when.none_of_these for rule in model.rules):
-        yield problem("no_none_rule", path, parsed.line_of(("rules",)))
+        yield problem(ProblemCode.no_none_rule, path, parsed.line_of(("rules",)))
     reached: set[str] = set()
     for answers in screening.all_answer_sets(model):
         decision = screening.decide(model, answers)
         if decision is None:
             yield problem(
-                "uncovered_answers", path, parsed.line_of(("rules",)), answer=answers.describe()
+                ProblemCode.uncovered_answers,
+                path,
+                parsed.line_of(("rules",)),
+                answer=answers.describe(),
             )
         else:
             reached.add(decision.outcome.id)
     for index, outcome in enumerate(model.outcomes):
         if outcome.id not in reached:
             yield problem(
-                "unreached_outcome", path, parsed.line_of(("outcomes", index)), id=outcome.id
+                ProblemCode.unreached_outcome,
+                path,
+                parsed.line_of(("outcomes", index)),
+                id=outcome.id,
             )
 
 
@@ -589,7 +613,7 @@ def _check_across_files(files: list[LoadedFile]) -> Iterator[Problem]:
         key = (f.model.meta.id, f.model.meta.language)
         if key in seen:
             yield problem(
-                "duplicate_file_id",
+                ProblemCode.duplicate_file_id,
                 f.relpath,
                 f.id_line,
                 id=key[0],
@@ -605,20 +629,22 @@ def _check_across_files(files: list[LoadedFile]) -> Iterator[Problem]:
         for needed in ("screening", "shared", "guide"):
             if needed not in kinds:
                 first = next(f.relpath for f in patient if f.model.meta.language == language)
-                yield problem("missing_file_kind", first, 1, kind=needed, language=language)
+                yield problem(
+                    ProblemCode.missing_file_kind, first, 1, kind=needed, language=language
+                )
 
 
 def _check_review_files(files: list[LoadedFile]) -> Iterator[Problem]:
     """One sign-off file at most; each PEMAT checklist names a guide that exists."""
     signoffs = [f for f in files if isinstance(f.model, SignoffFile)]
     for extra in signoffs[1:]:
-        yield problem("second_signoff", extra.relpath, 1, first=signoffs[0].relpath)
+        yield problem(ProblemCode.second_signoff, extra.relpath, 1, first=signoffs[0].relpath)
     guides = {(g.model.meta.id, g.model.meta.language) for g in files if g.model.kind == "guide"}
     for f in files:
         if isinstance(f.model, PematFile) and (f.model.guide, f.model.language) not in guides:
             choices = ", ".join(sorted(f"{i} ({lang})" for i, lang in guides)) or "(none)"
             yield problem(
-                "unknown_guide",
+                ProblemCode.unknown_guide,
                 f.relpath,
                 1,
                 id=f.model.guide,

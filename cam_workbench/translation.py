@@ -32,8 +32,8 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
+from cam_workbench.content.problems import Problem, ProblemCode, problem
 from cam_workbench.content.yamlsafe import parse
-from cam_workbench.errors import Problem, problem
 from cam_workbench.loading import ContentSet, LoadedFile
 from cam_workbench.model import KIND_MODELS, TranslationOf
 from cam_workbench.review.signoff import (
@@ -129,7 +129,7 @@ def find_pairs(files: Sequence[LoadedFile]) -> tuple[list[Pair], list[Problem]]:
                 )
                 problems.append(
                     problem(
-                        "unknown_translation_source",
+                        ProblemCode.unknown_translation_source,
                         f.relpath,
                         _line(f, ("meta", "translation_of")),
                         kind=kind,
@@ -156,7 +156,7 @@ def check_translations(files: Sequence[LoadedFile]) -> list[Problem]:
         if not pair.marked:
             problems.append(
                 problem(
-                    "translation_unmarked",
+                    ProblemCode.translation_unmarked,
                     pair.translation.relpath,
                     pair.translation.id_line,
                     source=pair.source.relpath,
@@ -179,7 +179,11 @@ def check_logic(pair: Pair) -> Iterator[Problem]:
 
     def differs(path: tuple[str | int, ...], what: str) -> Problem:
         return problem(
-            "translation_logic_differs", where.relpath, _line(where, path), what=what, source=name
+            ProblemCode.translation_logic_differs,
+            where.relpath,
+            _line(where, path),
+            what=what,
+            source=name,
         )
 
     source_rules = _by_id(source.get("rules"))
@@ -357,7 +361,7 @@ def _refs(value: Any) -> str:
 def _missing(at: _Walk) -> Problem:
     pair = at.pair
     return problem(
-        "translation_missing_entry",
+        ProblemCode.translation_missing_entry,
         pair.source.relpath,
         _line(pair.source, at.source_path),
         what=at.name,
@@ -369,7 +373,7 @@ def _missing(at: _Walk) -> Problem:
 def _extra(at: _Walk) -> Problem:
     pair = at.pair
     return problem(
-        "translation_extra_entry",
+        ProblemCode.translation_extra_entry,
         pair.translation.relpath,
         _line(pair.translation, at.translation_path),
         what=at.name,
@@ -381,7 +385,7 @@ def _extra(at: _Walk) -> Problem:
 def _shape_problem(at: _Walk, found: str, expected: str) -> Problem:
     pair = at.pair
     return problem(
-        "translation_shape_differs",
+        ProblemCode.translation_shape_differs,
         pair.translation.relpath,
         _line(pair.translation, at.translation_path),
         what=at.name,
@@ -410,7 +414,7 @@ def missing_files(files: Sequence[LoadedFile], pairs: Sequence[Pair]) -> Iterato
         for language in sorted(targets.get(f.model.meta.language, ())):
             if (f.path, language) not in translated:
                 yield problem(
-                    "translation_missing_file",
+                    ProblemCode.translation_missing_file,
                     f.relpath,
                     f.id_line,
                     source=f.relpath,
@@ -461,7 +465,7 @@ def check_stale(pair: Pair) -> Problem | None:
         words = changed_sections(stamp.source_sections, pair.source.model)
         changes = f" (sections {'; '.join(words)})" if words else ""
     return problem(
-        "translation_stale",
+        ProblemCode.translation_stale,
         pair.translation.relpath,
         _line(pair.translation, ("meta", "translation_of", "source_hash")),
         source=pair.source.relpath,

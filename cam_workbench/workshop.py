@@ -29,8 +29,8 @@ from typing import Any, Final
 
 import yaml
 
+from cam_workbench.content.problems import ContentError
 from cam_workbench.content.yamlsafe import parse
-from cam_workbench.errors import ContentError
 from cam_workbench.flow import PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.model import (
@@ -217,7 +217,7 @@ def try_rule_change(content_dir: Path, change_yaml: str, language: str = "en") -
     The copy holds the ``language`` folder of ``content_dir`` only (a change to the English
     rules would otherwise be refused until every translation has it too). It is loaded with
     every check of ``cam-workbench validate``, so a broken rule raises
-    :class:`~cam_workbench.errors.ContentError` with the catalogue's messages, as it
+    :class:`~cam_workbench.content.problems.ContentError` with the catalogue's messages, as it
     would for a reviewer. The copy is deleted afterwards.
     """
     content_dir = Path(content_dir)

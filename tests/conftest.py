@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cam_workbench.errors import ContentError, Problem
+from cam_workbench.content.problems import ContentError, Problem, ProblemCode
 from cam_workbench.loading import load_content, load_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,20 +79,20 @@ def problems_of_file(path: Path) -> list[Problem]:
     return found
 
 
-def find(problems: list[Problem], code: str, file: str | None = None) -> list[Problem]:
+def find(problems: list[Problem], code: ProblemCode, file: str | None = None) -> list[Problem]:
     """The problems with ``code`` (in the file named ``file``, when given)."""
     return [p for p in problems if p.code == code and (file is None or Path(p.path).name == file)]
 
 
 def assert_problem(
-    problems: list[Problem], code: str, line: int, file: str | None = None
+    problems: list[Problem], code: ProblemCode, line: int, file: str | None = None
 ) -> Problem:
     """Assert a problem with this code (and file) is reported at ``line``; return it."""
     same_code = find(problems, code, file)
-    listing = "\n".join(f"  {p.code} {p}" for p in problems)
-    assert same_code, f"no {code!r} problem{f' in {file}' if file else ''}; got:\n{listing}"
+    listing = "\n".join(f"  {p.code.name} {p}" for p in problems)
+    assert same_code, f"no {code.name!r} problem{f' in {file}' if file else ''}; got:\n{listing}"
     at_line = [p for p in same_code if p.line == line]
-    assert at_line, f"{code!r} not on line {line}; got:\n{listing}"
+    assert at_line, f"{code.name!r} not on line {line}; got:\n{listing}"
     return at_line[0]
 
 

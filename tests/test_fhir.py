@@ -20,6 +20,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 from spanish import SPANISH, add_spanish
 
 from cam_workbench.cli import main
+from cam_workbench.content.problems import ProblemCode
 from cam_workbench.export.fhir import (
     HINT_LINK,
     NONE_LINK,
@@ -473,7 +474,7 @@ def _placeholders_reported(data: dict, tmp_path: Path) -> list:
     path.write_text(text, encoding="utf-8")
     loaded, problems = load_file(path, str(path))
     assert loaded is None, "a screening with placeholders must not load"
-    assert {p.code for p in problems} == {"placeholder_text"}, [str(p) for p in problems]
+    assert {p.code for p in problems} == {ProblemCode.placeholder_text}, [str(p) for p in problems]
     lines = text.splitlines()
     for found in problems:
         assert "TODO" in lines[found.line - 1], found

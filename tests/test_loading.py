@@ -18,7 +18,7 @@ from conftest import (
     write_yaml,
 )
 
-from cam_workbench.errors import ContentError
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.loading import MAX_FILES, content_files, load_content
 from cam_workbench.model import GuideFile, ScreeningFile, SharedFile
 
@@ -79,7 +79,7 @@ CASES = {
         "screening.yaml",
         "  - id: bladder_bowel\n",
         "  - id: leg_symptoms\n",
-        "duplicate_id",
+        ProblemCode.duplicate_id,
         "- id: leg_symptoms",
         2,
         None,
@@ -88,7 +88,7 @@ CASES = {
         "screening.yaml",
         "  - id: proceed\n",
         "  - id: see_doctor\n",
-        "duplicate_id",
+        ProblemCode.duplicate_id,
         "- id: see_doctor",
         2,
         None,
@@ -97,7 +97,7 @@ CASES = {
         "screening.yaml",
         "  - id: no_red_flags\n",
         "  - id: any_red_flag\n",
-        "duplicate_id",
+        ProblemCode.duplicate_id,
         "- id: any_red_flag",
         2,
         None,
@@ -106,7 +106,7 @@ CASES = {
         "acupuncture.yaml",
         "  - id: what_is_acupuncture\n",
         "  - id: about_cam\n",
-        "duplicate_id",
+        ProblemCode.duplicate_id,
         "- id: about_cam",
         2,
         None,
@@ -115,7 +115,7 @@ CASES = {
         "acupuncture.yaml",
         "  - id: nih-consensus-1998\n",
         "  - id: nci-pdq-acupuncture\n",
-        "duplicate_id",
+        ProblemCode.duplicate_id,
         "- id: nci-pdq-acupuncture",
         2,
         None,
@@ -124,7 +124,7 @@ CASES = {
         "screening.yaml",
         "  - id: leg_symptoms\n",
         "  - id: Leg Symptoms\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "- id: Leg Symptoms",
         1,
         None,
@@ -134,7 +134,7 @@ CASES = {
         "screening.yaml",
         f"any_of: {ALL_FLAGS}",
         "any_of: [leg_symtoms, bladder_bowel, fever_nausea, cancer_weight]",
-        "unknown_item",
+        ProblemCode.unknown_item,
         "any_of: [leg_symtoms",
         1,
         "'leg_symptoms'",
@@ -143,7 +143,7 @@ CASES = {
         "screening.yaml",
         f"any_of: {ALL_FLAGS}",
         "any_of: [leg_symptoms, bladder_bowel, fever_nausea, cancer_weight, zzz]",
-        "unknown_item",
+        ProblemCode.unknown_item,
         "zzz",
         1,
         "cancer_weight",  # no near miss: the fix lists the items
@@ -152,7 +152,7 @@ CASES = {
         "screening.yaml",
         "    outcome: see_doctor\n",
         "    outcome: see_docter\n",
-        "unknown_outcome",
+        ProblemCode.unknown_outcome,
         "outcome: see_docter",
         1,
         "'see_doctor'",
@@ -161,7 +161,7 @@ CASES = {
         "screening.yaml",
         "  - id: proceed\n",
         UNREACHED_OUTCOME + "  - id: proceed\n",
-        "unreached_outcome",
+        ProblemCode.unreached_outcome,
         "- id: second_opinion",
         1,
         None,
@@ -170,7 +170,7 @@ CASES = {
         "screening.yaml",
         f"any_of: {ALL_FLAGS}",
         "any_of: [leg_symptoms, bladder_bowel, fever_nausea]",
-        "unused_item",
+        ProblemCode.unused_item,
         "- id: cancer_weight",
         1,
         None,
@@ -179,7 +179,7 @@ CASES = {
         "screening.yaml",
         NONE_RULE,
         "",
-        "no_none_rule",
+        ProblemCode.no_none_rule,
         "rules:",
         1,
         "none_of_these: true",
@@ -188,7 +188,7 @@ CASES = {
         "screening.yaml",
         f"any_of: {ALL_FLAGS}",
         f"all_of: {ALL_FLAGS}",
-        "uncovered_answers",
+        ProblemCode.uncovered_answers,
         "rules:",
         1,
         None,
@@ -197,7 +197,7 @@ CASES = {
         "screening.yaml",
         "      none_of_these: true\n",
         "      none_of_these: false\n",
-        "empty_rule",
+        ProblemCode.empty_rule,
         "- id: no_red_flags",
         1,
         None,
@@ -206,7 +206,7 @@ CASES = {
         "screening.yaml",
         "    tier: 0\n",
         "    tier: 1\n",
-        "duplicate_tier",
+        ProblemCode.duplicate_tier,
         "- id: proceed",
         1,
         None,
@@ -216,7 +216,7 @@ CASES = {
         "screening.yaml",
         CLEARED_LABEL + "\n",
         "",
-        "gate_needs_clearance",
+        ProblemCode.gate_needs_clearance,
         "- id: see_doctor",
         1,
         "cleared_label:",
@@ -225,7 +225,7 @@ CASES = {
         "screening.yaml",
         CLEARED_MESSAGE,
         "",
-        "gate_needs_clearance",
+        ProblemCode.gate_needs_clearance,
         "- id: see_doctor",
         1,
         "cleared_message:",
@@ -234,7 +234,7 @@ CASES = {
         "screening.yaml",
         CLEARED_LABEL,
         "    cleared_label: Your doctor has cleared you",
-        "cleared_label_own_words",
+        ProblemCode.cleared_label_own_words,
         "- id: see_doctor",
         1,
         None,
@@ -243,7 +243,7 @@ CASES = {
         "screening.yaml",
         "    gate: true\n    stop: true\n",
         "    gate: false\n    stop: true\n",
-        "stop_needs_gate",
+        ProblemCode.stop_needs_gate,
         "- id: urgent",
         1,
         "gate: true",
@@ -252,7 +252,7 @@ CASES = {
         "screening.yaml",
         "    stop: true\n",
         "    stop: true\n    cleared_label: I can go on anyway\n",
-        "stop_with_clearance",
+        ProblemCode.stop_with_clearance,
         "- id: urgent",
         1,
         "cleared_label",
@@ -262,7 +262,7 @@ CASES = {
         "acupuncture.yaml",
         "      - The first visit takes about 30 minutes.\n",
         "      - 'TODO: write this text'\n",
-        "placeholder_text",
+        ProblemCode.placeholder_text,
         "TODO",
         1,
         "import fhir",
@@ -271,7 +271,7 @@ CASES = {
         "screening.yaml",
         "      - Tell them that you have back pain and which signs you checked.\n",
         "      - 'TODO: write this text'\n",
-        "placeholder_text",
+        ProblemCode.placeholder_text,
         "TODO",
         1,
         None,
@@ -281,7 +281,7 @@ CASES = {
         "acupuncture.yaml",
         "so that it all fits well.\n    sources: [nccih-whats-in-a-name, program-practice]\n",
         "so that it all fits well.\n",
-        "no_source",
+        ProblemCode.no_source,
         "- id: about_cam",
         1,
         None,
@@ -290,7 +290,7 @@ CASES = {
         "acupuncture.yaml",
         "    sources: [program-practice]\n",
         "    sources: []\n",
-        "no_source",
+        ProblemCode.no_source,
         "sources: []",
         1,
         None,
@@ -299,7 +299,7 @@ CASES = {
         "shared.yaml",
         "  sources: [usc-1395dd-emergency, usc-300gg-19a-layperson, cal-hsc-1317-1-psychiatric]\n",
         "",
-        "no_source",
+        ProblemCode.no_source,
         "emergency:",
         1,
         None,
@@ -309,7 +309,7 @@ CASES = {
         "in one or both legs\n    sources: [ahcpr-1994-red-flags, chou-2007-acp-aps, "
         "program-gate]\n",
         "in one or both legs\n",
-        "no_source",
+        ProblemCode.no_source,
         "- id: leg_symptoms",
         1,
         None,
@@ -318,7 +318,7 @@ CASES = {
         "screening.yaml",
         SCREENING_SOURCES,
         "",
-        "no_source",
+        ProblemCode.no_source,
         "kind: screening",
         1,
         None,
@@ -327,7 +327,7 @@ CASES = {
         "acupuncture.yaml",
         "    sources: [program-practice]\n",
         "    sources: [program-practise]\n",
-        "unknown_source",
+        ProblemCode.unknown_source,
         "program-practise",
         1,
         "program-practice",
@@ -337,7 +337,7 @@ CASES = {
         "screening.yaml",
         "  title: Back pain program safety check\n",
         "  titel: Back pain program safety check\n",
-        "unknown_key",
+        ProblemCode.unknown_key,
         "titel:",
         1,
         "'title'",
@@ -346,7 +346,7 @@ CASES = {
         "screening.yaml",
         "question: Do you",
         "questoin: Do you",
-        "unknown_key",
+        ProblemCode.unknown_key,
         "questoin:",
         1,
         "'question'",
@@ -355,7 +355,7 @@ CASES = {
         "acupuncture.yaml",
         "    heading: Adding other kinds of care\n",
         "    heding: Adding other kinds of care\n",
-        "unknown_key",
+        ProblemCode.unknown_key,
         "heding:",
         1,
         "'heading'",
@@ -364,7 +364,7 @@ CASES = {
         "screening.yaml",
         "  owner_role: Clinical content lead\n",
         "",
-        "missing_key",
+        ProblemCode.missing_key,
         "meta:",
         1,
         "owner_role",
@@ -373,7 +373,7 @@ CASES = {
         "shared.yaml",
         "  loading: Loading the questions. This takes a few seconds.\n",
         "",
-        "missing_key",
+        ProblemCode.missing_key,
         "ui:",
         1,
         "loading",
@@ -383,7 +383,7 @@ CASES = {
         "screening.yaml",
         "  status: draft\n",
         "  status: finished\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "status: finished",
         1,
         None,
@@ -392,7 +392,7 @@ CASES = {
         "screening.yaml",
         "  next_review_due: 2027-02-28\n",
         "  next_review_due: soon\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "next_review_due: soon",
         1,
         "YYYY-MM-DD",
@@ -401,7 +401,7 @@ CASES = {
         "shared.yaml",
         "  next_review_due: 2027-02-28\n",
         "  next_review_due: 2027-02-30\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "next_review_due:",
         1,
         "YYYY-MM-DD",
@@ -410,7 +410,7 @@ CASES = {
         "screening.yaml",
         "    tier: 1\n",
         "    tier: high\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "tier: high",
         1,
         None,
@@ -419,7 +419,7 @@ CASES = {
         "screening.yaml",
         "    gate: false\n",
         "    gate: maybe\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "gate: maybe",
         1,
         "true or false",
@@ -428,18 +428,26 @@ CASES = {
         "acupuncture.yaml",
         "  version: 1.1.0\n",
         "  version: 1.1\n",
-        "wrong_value",
+        ProblemCode.wrong_value,
         "version: 1.1",
         1,
         None,
     ),
     # kind
-    "missing kind": ("shared.yaml", "kind: shared\n", "", "missing_kind", "# yaml", 1, "shared"),
+    "missing kind": (
+        "shared.yaml",
+        "kind: shared\n",
+        "",
+        ProblemCode.missing_kind,
+        "# yaml",
+        1,
+        "shared",
+    ),
     "misspelt kind": (
         "acupuncture.yaml",
         "kind: guide\n",
         "kind: guid\n",
-        "unknown_kind",
+        ProblemCode.unknown_kind,
         "kind: guid",
         1,
         "'guide'",
@@ -468,7 +476,7 @@ def test_duplicate_file_id_names_both_files(edit_content, content_copy):
     problems = problems_loading(content_copy)
     shared = (content_copy / "en" / "shared.yaml").read_text(encoding="utf-8")
     found = assert_problem(
-        problems, "duplicate_file_id", line_of(shared, "id: shared-texts"), "shared.yaml"
+        problems, ProblemCode.duplicate_file_id, line_of(shared, "id: shared-texts"), "shared.yaml"
     )
     assert "acupuncture.yaml" in found.what
 
@@ -480,7 +488,10 @@ def test_copy_of_a_file_is_a_duplicate_file_id(content_copy):
     # files are read in name order: 'screening-copy.yaml' first, so the second is reported
     text = screening.read_text(encoding="utf-8")
     found = assert_problem(
-        problems, "duplicate_file_id", line_of(text, "id: back-pain-screening"), "screening.yaml"
+        problems,
+        ProblemCode.duplicate_file_id,
+        line_of(text, "id: back-pain-screening"),
+        "screening.yaml",
     )
     assert "screening-copy.yaml" in found.what
 
@@ -488,7 +499,7 @@ def test_copy_of_a_file_is_a_duplicate_file_id(content_copy):
 def test_a_language_without_its_guide(content_copy):
     (content_copy / "en" / "acupuncture.yaml").unlink()
     problems = problems_loading(content_copy)
-    missing = find(problems, "missing_file_kind")
+    missing = find(problems, ProblemCode.missing_file_kind)
     assert [("guide" in p.what, "'en'" in p.what) for p in missing] == [(True, True)]
 
 
@@ -503,14 +514,14 @@ def test_no_content_files(tmp_path, folder):
     if folder == "empty":
         write_yaml(root / "readme.txt", "not yaml")
     problems = problems_loading(root)
-    assert [p.code for p in problems] == ["no_content"]
+    assert [p.code for p in problems] == [ProblemCode.no_content]
 
 
 def test_too_many_files_are_refused_not_silently_skipped(tmp_path):
     for index in range(MAX_FILES + 1):
         write_yaml(tmp_path / "content" / f"file{index:03}.yaml", "kind: guide\n")
     problems = problems_loading(tmp_path / "content")
-    assert [p.code for p in problems] == ["too_many_files"]
+    assert [p.code for p in problems] == [ProblemCode.too_many_files]
 
 
 def test_every_problem_in_every_file_in_one_run(edit_content, content_copy):
@@ -528,10 +539,10 @@ def test_every_problem_in_every_file_in_one_run(edit_content, content_copy):
         name: [p.code for p in problems if Path(p.path).name == name]
         for name in ("screening.yaml", "acupuncture.yaml", "shared.yaml", "broken.yaml")
     }
-    assert "unknown_outcome" in by_file["screening.yaml"]
-    assert {"wrong_value", "unknown_source"} <= set(by_file["acupuncture.yaml"])
-    assert "unknown_key" in by_file["shared.yaml"]
-    assert by_file["broken.yaml"] == ["yaml_syntax"]
+    assert ProblemCode.unknown_outcome in by_file["screening.yaml"]
+    assert {ProblemCode.wrong_value, ProblemCode.unknown_source} <= set(by_file["acupuncture.yaml"])
+    assert ProblemCode.unknown_key in by_file["shared.yaml"]
+    assert by_file["broken.yaml"] == [ProblemCode.yaml_syntax]
     assert problems == sorted(problems), "reported in file and line order"
 
 
@@ -553,28 +564,31 @@ def test_message_has_path_line_what_fix_shape(edit_content, content_copy):
 
 # (text, the problem it must get)
 HOSTILE = {
-    "250 KiB of open brackets": ("[" * (250 * 1024), "too_deep"),
+    "250 KiB of open brackets": ("[" * (250 * 1024), ProblemCode.too_deep),
     "250 KiB of nested flow sequences": (
         "kind: guide\nintro: " + "[" * (125 * 1024) + "]" * (125 * 1024),
-        "too_deep",
+        ProblemCode.too_deep,
     ),
-    "one 250 KiB key": ("k" * (250 * 1024) + ": 1\n", "yaml_syntax"),
-    "one 250 KiB value": ("kind: guide\nintro: " + "v" * (250 * 1024) + "\n", "wrong_value"),
+    "one 250 KiB key": ("k" * (250 * 1024) + ": 1\n", ProblemCode.yaml_syntax),
+    "one 250 KiB value": (
+        "kind: guide\nintro: " + "v" * (250 * 1024) + "\n",
+        ProblemCode.wrong_value,
+    ),
     "thousands of anchors": (
         "kind: guide\n" + "".join(f"a{i}: &x{i} [*x{i}]\n" for i in range(9000)),
-        "alias",
+        ProblemCode.alias,
     ),
 }
 
 _LOAD_IN_CHILD = textwrap.dedent(
     """
     import sys
-    from cam_workbench.errors import ContentError
+    from cam_workbench.content.problems import ContentError
     from cam_workbench.loading import load_content
     try:
         load_content(sys.argv[1])
     except ContentError as exc:
-        print(" ".join(sorted({p.code for p in exc.problems})))
+        print(" ".join(sorted({p.code.name for p in exc.problems})))
     """
 )
 
@@ -591,7 +605,7 @@ def test_hostile_file_is_refused_quickly(content_copy, text, code):
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert code in result.stdout.split(), result.stdout
+    assert code.name in result.stdout.split(), result.stdout
 
 
 def test_placeholder_checks_leave_words_and_reviewer_fields_alone(content_copy):

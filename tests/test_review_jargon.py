@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cam_workbench.content.problems import ProblemCode
 from cam_workbench.loading import load_content
 from cam_workbench.model import JargonFile, JargonTerm
 from cam_workbench.review import jargon
@@ -81,7 +82,7 @@ def test_where_each_term_appears_in_the_shipped_content(content):
 def test_duplicate_terms_are_refused(tmp_path):
     import shutil
 
-    from cam_workbench.errors import ContentError
+    from cam_workbench.content.problems import ContentError
 
     shutil.copytree(CONTENT, tmp_path / "content")
     path = tmp_path / "content" / "en" / "jargon.yaml"
@@ -91,5 +92,5 @@ def test_duplicate_terms_are_refused(tmp_path):
     )
     with pytest.raises(ContentError) as error:
         load_content(tmp_path / "content")
-    assert [p.code for p in error.value.problems] == ["wrong_value"]
+    assert [p.code for p in error.value.problems] == [ProblemCode.wrong_value]
     assert "'chronic' appears twice" in error.value.problems[0].what

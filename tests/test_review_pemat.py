@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from cam_workbench.errors import ContentError
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.loading import load_content
 from cam_workbench.model import PEMAT_P_ITEMS, ListStyle, PematFile, PematRating
 from cam_workbench.review import pemat
@@ -137,4 +137,4 @@ def test_checklist_must_name_an_existing_guide(tmp_path):
     )
     with pytest.raises(ContentError) as error:
         load_content(tmp_path / "content")
-    assert [p.code for p in error.value.problems] == ["unknown_guide"]
+    assert [p.code for p in error.value.problems] == [ProblemCode.unknown_guide]

@@ -10,7 +10,7 @@ import pytest
 from conftest import english_only
 
 from cam_workbench.cli import main
-from cam_workbench.errors import ContentError
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.loading import load_content
 from cam_workbench.model import SignoffFile
 from cam_workbench.review import signoff
@@ -172,6 +172,6 @@ def test_second_signoff_file_is_a_content_problem(content_dir, capsys):
     shutil.copy(content_dir / "review" / "signoff.yaml", content_dir / "review" / "extra.yaml")
     with pytest.raises(ContentError) as error:
         load_content(content_dir)
-    assert [p.code for p in error.value.problems] == ["second_signoff"]
+    assert [p.code for p in error.value.problems] == [ProblemCode.second_signoff]
     assert main(["review-status", "--content", str(content_dir)]) == 1
     assert "review/signoff.yaml" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_problem, edit, line_of, problems_loading
 
+from cam_workbench.content.problems import ProblemCode
 from cam_workbench.loading import load_content
 from cam_workbench.model import TrackerFile
 from cam_workbench.tracker import (
@@ -316,7 +317,7 @@ def test_a_misspelt_placeholder_is_a_content_problem_with_its_line(content_copy)
     text = edit(path, "  session: Session {n}\n", "  session: Session {number}\n")
     problems = problems_loading(content_copy)
     found = assert_problem(
-        problems, "wrong_value", line_of(text, "Session {number}"), "tracker.yaml"
+        problems, ProblemCode.wrong_value, line_of(text, "Session {number}"), "tracker.yaml"
     )
     assert "{number}" in str(found) and "{n}" in str(found)
 
@@ -325,7 +326,7 @@ def test_a_lone_brace_is_a_content_problem(content_copy):
     path = content_copy / "en" / "tracker.yaml"
     text = edit(path, '  percent: "{value}%"\n', '  percent: "{value%"\n')
     problems = problems_loading(content_copy)
-    assert_problem(problems, "wrong_value", line_of(text, "{value%"), "tracker.yaml")
+    assert_problem(problems, ProblemCode.wrong_value, line_of(text, "{value%"), "tracker.yaml")
 
 
 def test_a_band_needs_a_source_and_a_unique_threshold(content_copy):

@@ -9,7 +9,7 @@ import pytest
 from conftest import CONTENT, edit, line_of, problems_loading
 
 from cam_workbench.cli import main
-from cam_workbench.errors import CATALOGUE, WARNINGS, Problem
+from cam_workbench.content.problems import Problem, ProblemCode
 from cam_workbench.loading import load_content
 from cam_workbench.review import readability, signoff
 from cam_workbench.review.units import patient_parts
@@ -25,11 +25,11 @@ def warnings_of(root: Path) -> list[Problem]:
     return list(load_content(root).warnings)
 
 
-def codes(found: list[Problem]) -> list[str]:
+def codes(found: list[Problem]) -> list[ProblemCode]:
     return [p.code for p in found]
 
 
-def only(found: list[Problem], code: str) -> Problem:
+def only(found: list[Problem], code: ProblemCode) -> Problem:
     hits = [p for p in found if p.code == code]
     assert len(hits) == 1, "\n".join(str(p) for p in found)
     return hits[0]
@@ -109,7 +109,7 @@ def test_removing_a_spanish_section_warns_and_names_it(content_copy):
     text = path.read_text(encoding="utf-8")
     cut = text[text.index("  - id: side_effects") : text.index("  - id: next_steps")]
     path.write_text(text.replace(cut, ""), encoding="utf-8")
-    found = only(warnings_of(content_copy), "translation_missing_entry")
+    found = only(warnings_of(content_copy), ProblemCode.translation_missing_entry)
     english = (content_copy / "en" / "acupuncture.yaml").read_text(encoding="utf-8")
     assert found.path.endswith("en/acupuncture.yaml")
     assert found.line == line_of(english, "- id: side_effects")
@@ -125,9 +125,9 @@ def test_adding_an_english_section_warns(content_copy):
         "      - Rest a little.\n    sources: [program-practice]\n  - id: side_effects\n",
     )
     found = warnings_of(content_copy)
-    missing = only(found, "translation_missing_entry")
+    missing = only(found, ProblemCode.translation_missing_entry)
     assert "section 'after_treatment' has no Spanish counterpart" in missing.what
-    stale = only(found, "translation_stale")
+    stale = only(found, ProblemCode.translation_stale)
     assert "added: sections/after_treatment" in stale.what
 
 
@@ -137,7 +137,7 @@ def test_an_unknown_key_is_a_schema_error_in_every_language(content_copy):
         "  language_name: Español\n",
         "  language_name: Español\n  extra: Algo\n",
     )
-    assert "unknown_key" in codes(problems_loading(content_copy))
+    assert ProblemCode.unknown_key in codes(problems_loading(content_copy))
 
 
 def test_an_extra_spanish_source_warns(content_copy):
@@ -148,7 +148,7 @@ def test_an_extra_spanish_source_warns(content_copy):
         "sources:\n  - id: guia-extra\n    citation: Una fuente nueva\n"
         "  - id: nccih-whats-in-a-name\n",
     )
-    found = only(warnings_of(content_copy), "translation_extra_entry")
+    found = only(warnings_of(content_copy), ProblemCode.translation_extra_entry)
     assert found.path.endswith("es/acupuncture.yaml")
     assert found.line == line_of(text, "- id: guia-extra")
     assert "source 'guia-extra' has no English counterpart in" in found.what
@@ -163,9 +163,9 @@ def test_a_missing_key_and_a_missing_paragraph_warn(content_copy):
         "",
     )
     found = warnings_of(content_copy)
-    missing = only(found, "translation_missing_entry")
+    missing = only(found, ProblemCode.translation_missing_entry)
     assert "key 'ui.preview_banner' has no Spanish counterpart" in missing.what
-    shape = only(found, "translation_shape_differs")
+    shape = only(found, ProblemCode.translation_shape_differs)
     assert "key 'body' of section 'first_visit' has 8 paragraphs and lists in" in shape.what
     assert "but 9 in" in shape.what
 
@@ -176,7 +176,7 @@ def test_sections_in_another_order_warn(content_copy):
     last = text[text.index("  - id: next_steps") :]
     text = text.replace(last, "").replace("  - id: about_cam", last + "  - id: about_cam")
     es.write_text(text, encoding="utf-8")
-    found = only(warnings_of(content_copy), "translation_shape_differs")
+    found = only(warnings_of(content_copy), ProblemCode.translation_shape_differs)
     assert found.what.startswith("key 'sections' has the order [next_steps, about_cam, ")
     assert found.line == text.splitlines().index("sections:") + 1
 
@@ -186,7 +186,7 @@ def test_an_english_file_with_no_translation_warns(content_copy):
     other = content_copy / "en" / "massage.yaml"
     other.write_text(text.replace("id: acupuncture-guide", "id: massage-guide"), encoding="utf-8")
     found = [p for p in warnings_of(content_copy) if p.path.endswith("massage.yaml")]
-    assert codes(found) == ["translation_missing_file"]
+    assert codes(found) == [ProblemCode.translation_missing_file]
     assert "has no Spanish translation" in found[0].what
 
 
@@ -196,8 +196,8 @@ def test_an_english_file_with_no_translation_warns(content_copy):
 def test_changing_an_english_sentence_makes_the_translation_stale(content_copy):
     edit(content_copy / "en" / "acupuncture.yaml", STALE_SENTENCE, STALE_SENTENCE.replace("4", "5"))
     found = about(warnings_of(content_copy), "acupuncture.yaml")
-    stale = only(found, "translation_stale")
-    assert codes(found) == ["translation_stale"]
+    stale = only(found, ProblemCode.translation_stale)
+    assert codes(found) == [ProblemCode.translation_stale]
     assert stale.path.endswith("es/acupuncture.yaml")
     text = (content_copy / "es" / "acupuncture.yaml").read_text(encoding="utf-8")
     assert stale.line == line_of(text, "source_hash:")
@@ -236,7 +236,9 @@ def test_stamp_marks_an_unmarked_translation(content_copy, capsys):
     start = text.index("  translation_of:")
     end = text.index("sources:", start)
     es.write_text(text[:start] + text[end:], encoding="utf-8")
-    assert codes(about(warnings_of(content_copy), "shared.yaml")) == ["translation_unmarked"]
+    assert codes(about(warnings_of(content_copy), "shared.yaml")) == [
+        ProblemCode.translation_unmarked
+    ]
     assert main(["translation-stamp", "--content", str(content_copy), "es/shared.yaml"]) == 0
     assert es.read_text(encoding="utf-8") == text
     assert "stamped" in capsys.readouterr().out
@@ -287,7 +289,7 @@ def test_differing_rules_are_an_error(content_copy):
         "    outcome: see_doctor\n",
     )
     found = problems_loading(content_copy)
-    error = only(found, "translation_logic_differs")
+    error = only(found, ProblemCode.translation_logic_differs)
     assert not error.is_warning and error.path.endswith("es/screening.yaml")
     assert error.line == line_of(text, "- id: legs_again")
     assert "rule 'legs_again' (it has no such rule) differs from" in error.what
@@ -301,7 +303,7 @@ def test_a_changed_condition_is_an_error(content_copy):
         "any_of: [leg_symptoms, bladder_bowel, fever_nausea, cancer_weight]",
         "any_of: [bladder_bowel, leg_symptoms, fever_nausea, cancer_weight]",
     )
-    error = only(problems_loading(content_copy), "translation_logic_differs")
+    error = only(problems_loading(content_copy), ProblemCode.translation_logic_differs)
     assert error.line == line_of(text, "- id: any_red_flag")
     assert "rule 'any_red_flag' differs from" in error.what
 
@@ -309,7 +311,7 @@ def test_a_changed_condition_is_an_error(content_copy):
 def test_a_changed_tier_is_an_error(content_copy):
     es = content_copy / "es" / "screening.yaml"
     edit(es, "    tier: 2\n", "    tier: 4\n")
-    error = only(problems_loading(content_copy), "translation_logic_differs")
+    error = only(problems_loading(content_copy), ProblemCode.translation_logic_differs)
     assert "tier of outcome 'urgent' differs from" in error.what
 
 
@@ -322,7 +324,7 @@ def test_reordered_rules_are_an_error(content_copy):
     ]
     rest = text[text.index("  - id: no_red_flags", rules) : text.index("\nresult_label:") + 1]
     es.write_text(text.replace(first + rest, rest + first), encoding="utf-8")
-    error = only(problems_loading(content_copy), "translation_logic_differs")
+    error = only(problems_loading(content_copy), ProblemCode.translation_logic_differs)
     assert "the order of the rules" in error.what
 
 
@@ -331,7 +333,7 @@ def test_translation_of_an_unknown_file_is_an_error(content_copy):
     text = edit(
         es, "    id: acupuncture-guide\n    language: en\n", "    id: yoga\n    language: en\n"
     )
-    error = only(problems_loading(content_copy), "unknown_translation_source")
+    error = only(problems_loading(content_copy), ProblemCode.unknown_translation_source)
     assert error.line == line_of(text, "translation_of:")
     assert "guide 'yoga' in language 'en', which does not exist" in error.what
     assert "acupuncture-guide (en)" in error.fix
@@ -340,13 +342,13 @@ def test_translation_of_an_unknown_file_is_an_error(content_copy):
 def test_the_own_words_check_is_for_english_only(content_copy):
     es = content_copy / "es" / "screening.yaml"
     edit(es, "cleared_label: Hablé con mi médico", "cleared_label: Yo hablé con mi médico")
-    assert "cleared_label_own_words" not in codes(warnings_of(content_copy))
+    assert ProblemCode.cleared_label_own_words not in codes(warnings_of(content_copy))
     edit(
         content_copy / "en" / "screening.yaml",
         "cleared_label: I have talked with my doctor",
         "cleared_label: You have talked with your doctor",
     )
-    assert "cleared_label_own_words" in codes(problems_loading(content_copy))
+    assert ProblemCode.cleared_label_own_words in codes(problems_loading(content_copy))
 
 
 def test_the_urgent_tier_and_its_stop_are_the_same_in_every_language(content_copy):
@@ -386,12 +388,19 @@ def test_validate_shipped_content_has_no_warnings(capsys):
     assert err == ""
 
 
-def test_catalogue_has_every_warning_code():
-    assert CATALOGUE.keys() >= WARNINGS
-    assert "translation_logic_differs" not in WARNINGS
-    assert str(Problem("a.yaml", 3, "x", "what", "fix", severity="warning")) == (
-        "a.yaml:3: warning: what — fix"
-    )
+def test_the_catalogue_marks_the_translation_reviewer_warnings():
+    warnings = {code for code in ProblemCode if code.is_warning}
+    assert warnings == {
+        ProblemCode.translation_missing_entry,
+        ProblemCode.translation_extra_entry,
+        ProblemCode.translation_shape_differs,
+        ProblemCode.translation_missing_file,
+        ProblemCode.translation_unmarked,
+        ProblemCode.translation_stale,
+    }
+    assert not ProblemCode.translation_logic_differs.is_warning
+    found = Problem("a.yaml", 3, ProblemCode.translation_stale, "what", "fix", severity="warning")
+    assert str(found) == ("a.yaml:3: warning: what — fix")
 
 
 def test_answers_in_spanish_use_the_same_ids():

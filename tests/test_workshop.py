@@ -10,7 +10,7 @@ import pytest
 from conftest import CONTENT, edit
 
 from cam_workbench.cli import build_parser
-from cam_workbench.errors import ContentError
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.loading import load_content
 from cam_workbench.model import PersonasFile
 from cam_workbench.serving import (
@@ -137,7 +137,10 @@ def test_a_broken_rule_change_gets_the_validators_message():
     broken = LEGS_URGENT.replace("any_of: [leg_symptoms]", "any_of: [leg_symptom]")
     with pytest.raises(ContentError) as caught:
         try_rule_change(CONTENT, broken)
-    assert any(p.code == "unknown_item" and "leg_symptoms" in str(p) for p in caught.value.problems)
+    assert any(
+        p.code == ProblemCode.unknown_item and "leg_symptoms" in str(p)
+        for p in caught.value.problems
+    )
 
 
 @pytest.mark.parametrize(

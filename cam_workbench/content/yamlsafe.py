@@ -1,7 +1,7 @@
 """Strict, bounded YAML reading that keeps the line of every value.
 
 PyYAML's safe loader still keeps the last of two duplicate keys, expands aliases and
-accepts tags; here every such case is a :class:`~cam_workbench.errors.Problem` instead.
+accepts tags; here every such case is a :class:`~cam_workbench.content.problems.Problem` instead.
 The result is plain data (dict/list/str/int/float/bool/None) plus a map from each path
 in the data to its 1-based line.
 """
@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import yaml
 
-from cam_workbench.errors import Problem, problem
+from cam_workbench.content.problems import Problem, ProblemCode, problem
 
 MAX_BYTES: Final = 256 * 1024
 MAX_DEPTH: Final = 40
@@ -57,14 +57,16 @@ class _StrictLoader(yaml.SafeLoader):
         event = self.peek_event()
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _Refused(problem("alias", self.display_path, line))
+            raise _Refused(problem(ProblemCode.alias, self.display_path, line))
         tag = getattr(event, "tag", None)
         if tag is not None:  # even the bare '!', which PyYAML does not read as text
-            raise _Refused(problem("tag", self.display_path, line, tag=tag))
+            raise _Refused(problem(ProblemCode.tag, self.display_path, line, tag=tag))
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused(problem("too_deep", self.display_path, line, limit=MAX_DEPTH))
+                raise _Refused(
+                    problem(ProblemCode.too_deep, self.display_path, line, limit=MAX_DEPTH)
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -73,13 +75,13 @@ class _StrictLoader(yaml.SafeLoader):
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Check size and encoding of a file's bytes and return its text."""
     if len(raw) > MAX_BYTES:
-        return None, [problem("file_too_large", path, 1, size=len(raw), limit=MAX_BYTES)]
+        return None, [problem(ProblemCode.file_too_large, path, 1, size=len(raw), limit=MAX_BYTES)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         detail = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
-        return None, [problem("not_utf8", path, line, detail=detail)]
+        return None, [problem(ProblemCode.not_utf8, path, line, detail=detail)]
     return text.removeprefix("\ufeff"), []
 
 
@@ -97,14 +99,14 @@ def parse(text: str, path: str) -> tuple[Parsed | None, list[Problem]]:
     except yaml.composer.ComposerError as exc:
         if "single document" in str(exc.context):
             line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-            return None, [problem("multiple_documents", path, line)]
+            return None, [problem(ProblemCode.multiple_documents, path, line)]
         return None, [_syntax_problem(exc, path, text)]
     except yaml.YAMLError as exc:
         return None, [_syntax_problem(exc, path, text)]
     finally:
         loader.dispose()
     if node is None:
-        return None, [problem("empty_file", path, 1)]
+        return None, [problem(ProblemCode.empty_file, path, 1)]
     lines: dict[Path_, int] = {(): node.start_mark.line + 1}
     problems: list[Problem] = []
     data = _to_data(node, (), lines, problems, loader, path)
@@ -127,7 +129,7 @@ def _syntax_problem(exc: yaml.YAMLError, path: str, text: str) -> Problem:
     if context and context_mark is not None and context_mark.line + 1 != line:
         # e.g. an unclosed quote or bracket: say where it was opened
         detail += f" ({context} that starts on line {context_mark.line + 1})"
-    return problem("yaml_syntax", path, line, detail=detail)
+    return problem(ProblemCode.yaml_syntax, path, line, detail=detail)
 
 
 def _to_data(
@@ -145,15 +147,23 @@ def _to_data(
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):  # '? [a, b]' or '? {a: b}'
-                problems.append(problem("non_string_key", path, key_line, key=key_node.id))
+                problems.append(
+                    problem(ProblemCode.non_string_key, path, key_line, key=key_node.id)
+                )
                 continue
             key = _scalar(key_node, loader)
             if not isinstance(key, str):
-                problems.append(problem("non_string_key", path, key_line, key=key))
+                problems.append(problem(ProblemCode.non_string_key, path, key_line, key=key))
                 continue
             if key in first_line:
                 problems.append(
-                    problem("duplicate_key", path, key_line, key=key, first_line=first_line[key])
+                    problem(
+                        ProblemCode.duplicate_key,
+                        path,
+                        key_line,
+                        key=key,
+                        first_line=first_line[key],
+                    )
                 )
                 continue
             first_line[key] = key_line

@@ -1,218 +1,234 @@
-"""One catalogue of every problem a content file can have.
+"""One catalogue of every problem a content file can have, as a typed :class:`ProblemCode`.
 
-Each entry says *what* is wrong and *how to fix it*; a :class:`Problem` adds *where*
-(``path:line``). Tests assert on catalogue codes, not on copied strings.
+Like pyxform's ``ErrorCode``: each code says *what* is wrong and *how to fix it*; a
+:class:`Problem` adds *where* (``path:line``). Reviewer warnings (reported by ``validate``
+but not a failure) are marked in the catalogue. Tests assert on the codes, never on
+copied strings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from enum import Enum, unique
+from typing import Literal, NamedTuple
 
-#: code -> (what is wrong, how to fix it). Placeholders are filled by :func:`problem`.
-CATALOGUE: Final[dict[str, tuple[str, str]]] = {
-    "file_too_large": (
+
+class Entry(NamedTuple):
+    """What is wrong and how to fix it (``{placeholders}`` filled by :func:`problem`)."""
+
+    what: str
+    fix: str
+    warning: bool = False
+    """A reviewer warning: shown by ``validate``, but not a failure (exit 0)."""
+
+
+@unique
+class ProblemCode(Enum):
+    """Every problem a content file can have: what is wrong, how to fix it."""
+
+    file_too_large = Entry(
         "file is {size} bytes, more than the {limit} bytes allowed",
         "split it into smaller files; a content file should be a few pages of text",
-    ),
-    "not_utf8": (
+    )
+    not_utf8 = Entry(
         "bytes that are not UTF-8 text ({detail})",
         "save the file as UTF-8 in your editor",
-    ),
-    "empty_file": (
+    )
+    empty_file = Entry(
         "file is empty",
         "add the content (start from another file in this folder) or delete the file",
-    ),
-    "yaml_syntax": (
+    )
+    yaml_syntax = Entry(
         "YAML syntax error: {detail}",
         "check indentation and quoting on this line; quote text that contains ': ' or '#'",
-    ),
-    "multiple_documents": (
+    )
+    multiple_documents = Entry(
         "more than one YAML document ('---') in the file",
         "keep one document per file; move the rest into a new file",
-    ),
-    "alias": (
+    )
+    alias = Entry(
         "YAML anchor or alias ('&' / '*') found",
         "write the text out in full; anchors and aliases are not allowed in content",
-    ),
-    "tag": (
+    )
+    tag = Entry(
         "YAML tag '{tag}' found",
         "remove the tag; content files hold only plain text, numbers, lists and mappings",
-    ),
-    "too_deep": (
+    )
+    too_deep = Entry(
         "nesting is deeper than {limit} levels",
         "flatten the structure; content never needs this much nesting",
-    ),
-    "duplicate_key": (
+    )
+    duplicate_key = Entry(
         "key '{key}' appears twice in the same mapping (first on line {first_line})",
         "keep one of them; YAML would silently drop the first one",
-    ),
-    "non_string_key": (
+    )
+    non_string_key = Entry(
         "key {key!r} is not text",
         "use a plain word as the key, e.g. 'heading'",
-    ),
-    "top_level_type": (
+    )
+    top_level_type = Entry(
         "the file holds a {found}, not a mapping of keys",
         "start the file with 'kind:' and 'meta:' keys (see another file in this folder)",
-    ),
-    "missing_kind": (
+    )
+    missing_kind = Entry(
         "no 'kind' key at the top of the file",
         "add 'kind: {choices}' as the first key",
-    ),
-    "unknown_kind": (
+    )
+    unknown_kind = Entry(
         "unknown kind '{kind}'",
         "use one of: {choices}{suggestion}",
-    ),
-    "unknown_key": (
+    )
+    unknown_key = Entry(
         "unknown key '{key}'{where}",
         "{suggestion}",
-    ),
-    "missing_key": (
+    )
+    missing_key = Entry(
         "missing key '{key}'{where}",
         "add '{key}:' here (see content/schema/content.schema.json for what it holds)",
-    ),
-    "no_source": (
+    )
+    no_source = Entry(
         "{what} has no source{where}",
         "add 'sources: [source-id]' citing where its facts come from (ids from 'sources:')",
-    ),
-    "wrong_value": (
+    )
+    wrong_value = Entry(
         "{detail}{where}",
         "{fix}",
-    ),
-    "duplicate_id": (
+    )
+    duplicate_id = Entry(
         "id '{id}' is used twice (first on line {first_line})",
         "give each {what} its own id",
-    ),
-    "duplicate_file_id": (
+    )
+    duplicate_file_id = Entry(
         "file id '{id}' for language '{language}' is also used by {other}",
         "give each content file its own meta.id",
-    ),
-    "unknown_source": (
+    )
+    unknown_source = Entry(
         "source '{id}' is not in this file's 'sources:' list",
         "add it to 'sources:' or use one of: {choices}",
-    ),
-    "unknown_item": (
+    )
+    unknown_item = Entry(
         "rule '{rule}' names unknown item '{id}'",
         "{suggestion}",
-    ),
-    "unknown_outcome": (
+    )
+    unknown_outcome = Entry(
         "rule '{rule}' leads to unknown outcome '{id}'",
         "{suggestion}",
-    ),
-    "unreached_outcome": (
+    )
+    unreached_outcome = Entry(
         "outcome '{id}' is never reached by any answer",
         "add a rule that leads to it, or remove the outcome",
-    ),
-    "unused_item": (
+    )
+    unused_item = Entry(
         "item '{id}' is not named by any rule, so checking it would lead nowhere",
         "name it in a rule's 'any_of' or 'all_of'",
-    ),
-    "uncovered_answers": (
+    )
+    uncovered_answers = Entry(
         "no rule decides the answer {answer}",
         "add a rule that covers it (every answer must lead to an outcome)",
-    ),
-    "no_none_rule": (
+    )
+    no_none_rule = Entry(
         "no rule handles the 'None of these' answer",
         "add a rule with 'when: {{none_of_these: true}}'",
-    ),
-    "duplicate_tier": (
+    )
+    duplicate_tier = Entry(
         "tier {tier} is used by outcomes '{first}' and '{second}'",
         "give each outcome its own tier (higher = more severe)",
-    ),
-    "gate_needs_clearance": (
+    )
+    gate_needs_clearance = Entry(
         "outcome '{id}' has 'gate: true' but no '{key}'",
         "add '{key}:' (the patient's way on once their doctor has cleared them)",
-    ),
-    "cleared_label_own_words": (
+    )
+    cleared_label_own_words = Entry(
         "cleared_label of outcome '{id}' is not worded as the patient's own statement",
         "start it with 'I', e.g. 'I have talked with my doctor about these signs, and they "
         "said I can do this program' (the page must never state the clearance as a fact)",
-    ),
-    "stop_needs_gate": (
+    )
+    stop_needs_gate = Entry(
         "outcome '{id}' has 'stop: true' but not 'gate: true'",
         "add 'gate: true' (an outcome that stops the patient must be shown before the program)",
-    ),
-    "stop_with_clearance": (
+    )
+    stop_with_clearance = Entry(
         "outcome '{id}' has 'stop: true' and also '{key}'",
         "remove '{key}': there is no way on to the program from an outcome that stops",
-    ),
-    "placeholder_text": (
+    )
+    placeholder_text = Entry(
         "placeholder text '{text}' left in patient content{where}",
         "write the real text here (placeholders such as 'TODO: write this text' come from "
         "'cam-workbench import fhir' and must never reach patients)",
-    ),
-    "empty_rule": (
+    )
+    empty_rule = Entry(
         "rule '{rule}' has no condition",
         "give it 'any_of: [...]', 'all_of: [...]' or 'none_of_these: true'",
-    ),
-    "too_many_files": (
+    )
+    too_many_files = Entry(
         "{count} content files found, more than the {limit} allowed",
         "point --content at the content folder itself, or remove files that are not content",
-    ),
-    "no_content": (
+    )
+    no_content = Entry(
         "no content files found",
         "point --content at the folder that holds the YAML files (e.g. content/)",
-    ),
-    "second_signoff": (
+    )
+    second_signoff = Entry(
         "a second sign-off file (the first is {first})",
         "keep all approvals in one file (content/review/signoff.yaml); delete this one",
-    ),
-    "unknown_guide": (
+    )
+    unknown_guide = Entry(
         "PEMAT checklist names guide '{id}' in language '{language}', which does not exist",
         "use the meta.id and language of a guide file: {choices}",
-    ),
-    "missing_file_kind": (
+    )
+    missing_file_kind = Entry(
         "no '{kind}' file for language '{language}'",
         "add one (see content/en/ for the English one)",
-    ),
-    # --- translations (content/es/ and other languages; see cam_workbench/translation.py) ---
-    "unknown_translation_source": (
+    )
+    # --- translations (content/es/ and other languages) ---
+    unknown_translation_source = Entry(
         "meta.translation_of names {kind} '{id}' in language '{language}', which does not exist",
         "use the meta.id and language of the file this one translates: {choices}",
-    ),
-    "translation_logic_differs": (
+    )
+    translation_logic_differs = Entry(
         "{what} differs from {source}: the logic must be the same in every language",
         "copy it exactly from {source} (translate only the texts), or change both files",
-    ),
-    "translation_missing_entry": (
+    )
+    translation_missing_entry = Entry(
         "{what} has no {language} counterpart in {translation}",
         "add it to {translation}, translated (same id or key, same place)",
-    ),
-    "translation_extra_entry": (
+        warning=True,
+    )
+    translation_extra_entry = Entry(
         "{what} has no {source_language} counterpart in {source}",
         "remove it, or add it to {source} first (the English file is the source)",
-    ),
-    "translation_shape_differs": (
+        warning=True,
+    )
+    translation_shape_differs = Entry(
         "{what} has {found} in {translation} but {expected} in {source}",
         "make them match: translate every paragraph and bullet; keep ids, references and "
         "numbers as in the source",
-    ),
-    "translation_missing_file": (
+        warning=True,
+    )
+    translation_missing_file = Entry(
         "{source} has no {language} translation",
         "add {language_code}/{name} with 'meta.translation_of' (see content/es/ for examples)",
-    ),
-    "translation_unmarked": (
+        warning=True,
+    )
+    translation_unmarked = Entry(
         "file translates {source} but its meta has no 'translation_of'",
         "run 'cam-workbench translation-stamp {translation}' to record what it translates",
-    ),
-    "translation_stale": (
+        warning=True,
+    )
+    translation_stale = Entry(
         "{source} changed after this translation was made{changes}",
         "update the translation to match, have it reviewed, then run "
         "'cam-workbench translation-stamp {translation}'",
-    ),
-}
+        warning=True,
+    )
 
-#: Codes reported as reviewer warnings: shown by ``validate`` but not a failure (exit 0).
-WARNINGS: Final[frozenset[str]] = frozenset(
-    {
-        "translation_missing_entry",
-        "translation_extra_entry",
-        "translation_shape_differs",
-        "translation_missing_file",
-        "translation_unmarked",
-        "translation_stale",
-    }
-)
+    @property
+    def is_warning(self) -> bool:
+        """Whether this code is a reviewer warning (reported, but content still loads)."""
+        return self.value.warning
+
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, order=True)
@@ -221,10 +237,10 @@ class Problem:
 
     path: str
     line: int
-    code: str = field(compare=False)
+    code: ProblemCode = field(compare=False)
     what: str = field(compare=False)
     fix: str = field(compare=False)
-    severity: str = field(default="error", compare=False)  # "error" or "warning"
+    severity: Severity = field(default="error", compare=False)
 
     @property
     def is_warning(self) -> bool:
@@ -237,16 +253,15 @@ class Problem:
         return f"{self.path}:{self.line}: {label}{self.what} — {self.fix}"
 
 
-def problem(code: str, path: str, line: int | None, **fields: object) -> Problem:
+def problem(code: ProblemCode, path: str, line: int | None, **fields: object) -> Problem:
     """Build a :class:`Problem` from a catalogue ``code`` and its placeholder values."""
-    what, fix = CATALOGUE[code]
     return Problem(
         path=path,
         line=max(1, line or 1),
         code=code,
-        what=what.format(**fields),
-        fix=fix.format(**fields),
-        severity="warning" if code in WARNINGS else "error",
+        what=code.value.what.format(**fields),
+        fix=code.value.fix.format(**fields),
+        severity="warning" if code.is_warning else "error",
     )
 
 
