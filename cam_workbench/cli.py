@@ -90,7 +90,7 @@ def cmd_translation_stamp(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write (or with --check, compare) the generated JSON Schema for content files."""
-    from cam_workbench.model import content_json_schema
+    from cam_workbench.content.model import content_json_schema
 
     target = schema_path(_content_dir(args))
     text = json.dumps(content_json_schema(), indent=2, sort_keys=True) + "\n"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from cam_workbench.model import ScreeningFile
+from cam_workbench.content.model import ScreeningFile
 from cam_workbench.screening import AnswerError, AnswerProblem, Answers, Decision, evaluate
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from cam_workbench.content.model import ScreeningFile
     from cam_workbench.loading import ContentSet
-    from cam_workbench.model import ScreeningFile
 
 #: Largest Questionnaire file ``import fhir`` reads.
 MAX_IMPORT_BYTES: Final = 5 * 1024 * 1024
@@ -78,7 +78,7 @@ def add_arguments(subparsers: dict[str, argparse.ArgumentParser]) -> None:
 
 
 def _screening_in(content: ContentSet, language: str) -> ScreeningFile:
-    from cam_workbench.model import ScreeningFile
+    from cam_workbench.content.model import ScreeningFile
 
     found = content.of_kind(ScreeningFile, language)
     if not found:
@@ -135,9 +135,9 @@ def screen(args: argparse.Namespace, content: ContentSet) -> int:
 
 def export(args: argparse.Namespace, content: ContentSet) -> int:
     """Write the screening as a FHIR Questionnaire (stdout or --out FILE)."""
+    from cam_workbench.content.model import ScreeningFile
     from cam_workbench.export.fhir import questionnaire
     from cam_workbench.export.review_dates import review_dates
-    from cam_workbench.model import ScreeningFile
 
     screening = _screening_in(content, args.lang)
     translations = [

@@ -19,9 +19,7 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from cam_workbench import screening
-from cam_workbench.content.problems import ContentError, Problem, ProblemCode, problem
-from cam_workbench.content.yamlsafe import Parsed, decode, parse
-from cam_workbench.model import (
+from cam_workbench.content.model import (
     KIND_MODELS,
     GuideFile,
     Outcome,
@@ -30,6 +28,8 @@ from cam_workbench.model import (
     SharedFile,
     SignoffFile,
 )
+from cam_workbench.content.problems import ContentError, Problem, ProblemCode, problem
+from cam_workbench.content.yamlsafe import Parsed, decode, parse
 
 SCHEMA_DIR: Final = "schema"
 SUFFIXES: Final = (".yaml", ".yml")

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
-from cam_workbench.model import BulletList, ListStyle, Meta, Outcome, ReviewDateTexts
+from cam_workbench.content.model import BulletList, ListStyle, Meta, Outcome, ReviewDateTexts
 
 #: The HTML element and class of each list style (steps are numbered; a checklist has boxes).
 _LISTS: dict[ListStyle, tuple[str, str]] = {

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cam_workbench.model import Outcome, Rule, ScreeningFile
+from cam_workbench.content.model import Outcome, Rule, ScreeningFile
 
 
 @dataclass(frozen=True)

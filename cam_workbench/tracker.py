@@ -25,7 +25,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final, Literal
 
-from cam_workbench.model import ChangeBand, TrackerFile
+from cam_workbench.content.model import ChangeBand, TrackerFile
 
 #: The 0-10 numeric rating scale (NRS): whole numbers only.
 SCORE_MIN: Final = 0

@@ -32,10 +32,10 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
+from cam_workbench.content.model import KIND_MODELS, TranslationOf
 from cam_workbench.content.problems import Problem, ProblemCode, problem
 from cam_workbench.content.yamlsafe import parse
 from cam_workbench.loading import ContentSet, LoadedFile
-from cam_workbench.model import KIND_MODELS, TranslationOf
 from cam_workbench.review.signoff import (
     file_hash,
     patient_files,

@@ -29,17 +29,17 @@ from typing import Any, Final
 
 import yaml
 
-from cam_workbench.content.problems import ContentError
-from cam_workbench.content.yamlsafe import parse
-from cam_workbench.flow import PatientFlow, Screen
-from cam_workbench.loading import ContentSet, load_content
-from cam_workbench.model import (
+from cam_workbench.content.model import (
     Persona,
     PersonasFile,
     ScreeningFile,
     TrackerFile,
     WorkshopLabels,
 )
+from cam_workbench.content.problems import ContentError
+from cam_workbench.content.yamlsafe import parse
+from cam_workbench.flow import PatientFlow, Screen
+from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.render import body_html, heading_html, outcome_html
 from cam_workbench.review.decision_table import Row, decision_rows
 from cam_workbench.screening import Answers, Decision

@@ -20,6 +20,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 from spanish import SPANISH, add_spanish
 
 from cam_workbench.cli import main
+from cam_workbench.content.model import ScreeningFile, Status
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.export.fhir import (
     HINT_LINK,
@@ -47,7 +48,6 @@ from cam_workbench.fhir.importer import (
     screening_yaml,
 )
 from cam_workbench.loading import load_content, load_file
-from cam_workbench.model import ScreeningFile, Status
 from cam_workbench.screening import (
     AnswerError,
     Answers,

@@ -18,9 +18,9 @@ from conftest import (
     write_yaml,
 )
 
+from cam_workbench.content.model import GuideFile, ScreeningFile, SharedFile
 from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.loading import MAX_FILES, content_files, load_content
-from cam_workbench.model import GuideFile, ScreeningFile, SharedFile
 
 UNREACHED_OUTCOME = """\
   - id: second_opinion

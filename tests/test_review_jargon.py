@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cam_workbench.content.model import JargonFile, JargonTerm
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.loading import load_content
-from cam_workbench.model import JargonFile, JargonTerm
 from cam_workbench.review import jargon
 from cam_workbench.review.units import Part
 

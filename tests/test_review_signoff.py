@@ -10,9 +10,9 @@ import pytest
 from conftest import english_only
 
 from cam_workbench.cli import main
+from cam_workbench.content.model import SignoffFile
 from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.loading import load_content
-from cam_workbench.model import SignoffFile
 from cam_workbench.review import signoff
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

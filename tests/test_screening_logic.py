@@ -9,8 +9,8 @@ import pytest
 import yaml
 from conftest import CONTENT, english_only
 
+from cam_workbench.content.model import ScreeningFile
 from cam_workbench.loading import load_content
-from cam_workbench.model import ScreeningFile
 from cam_workbench.screening import (
     AnswerError,
     AnswerProblem,

@@ -10,9 +10,9 @@ import pytest
 from conftest import CONTENT
 from spanish import add_spanish
 
+from cam_workbench.content.model import Item
 from cam_workbench.export.summary import summary_html
 from cam_workbench.loading import load_content
-from cam_workbench.model import Item
 from cam_workbench.render import body_html
 from cam_workbench.review.readability import SMOG_TARGET, analyse
 from cam_workbench.screening import AnswerError, Answers, all_answer_sets, evaluate

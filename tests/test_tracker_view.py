@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cam_workbench.chart import Series, line_chart_svg
+from cam_workbench.content.model import TrackerFile
 from cam_workbench.flow import Screen
 from cam_workbench.loading import load_content
-from cam_workbench.model import TrackerFile
 from cam_workbench.tracker import SessionLog
 from cam_workbench.views import PatientDashboard
 from cam_workbench.views.tracker import TrackerPanel, chart_label

@@ -260,7 +260,7 @@ def test_stamp_usage_errors_exit_2(content_copy, capsys, file, message):
 
 
 def test_stamp_text_adds_or_replaces_the_block():
-    from cam_workbench.model import TranslationOf
+    from cam_workbench.content.model import TranslationOf
 
     stamp = TranslationOf(id="x", language="en", source_hash="a" * 64)
     text = "kind: guide\nmeta:\n  id: x  # keep me\n  language: es\nsources: []\n"

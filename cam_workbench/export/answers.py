@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from cam_workbench.model import ScreeningFile
+from cam_workbench.content.model import ScreeningFile
 from cam_workbench.screening import Answers
 
 #: The key that stands for "None of these apply to me".

@@ -31,9 +31,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from cam_workbench.content.model import Meta, Outcome, Rule, ScreeningFile, Status
 from cam_workbench.export.answers import answer_map
 from cam_workbench.export.text import TextKey, screening_texts
-from cam_workbench.model import Meta, Outcome, Rule, ScreeningFile, Status
 from cam_workbench.screening import (
     Answers,
     Decision,

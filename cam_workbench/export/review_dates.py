@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from cam_workbench.content.model import ScreeningFile
 from cam_workbench.export.fhir import ReviewDates
 from cam_workbench.loading import ContentSet
-from cam_workbench.model import ScreeningFile
 
 
 def review_dates(content: ContentSet, screening: ScreeningFile) -> tuple[ReviewDates, list[str]]:

@@ -10,8 +10,8 @@ import datetime as dt
 from html import escape
 from typing import Final
 
+from cam_workbench.content.model import ScreeningFile, SharedFile
 from cam_workbench.export.answers import answer_map
-from cam_workbench.model import ScreeningFile, SharedFile
 from cam_workbench.render import body_html, outcome_html
 from cam_workbench.screening import Answers, Decision, evaluate
 

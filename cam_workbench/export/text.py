@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from cam_workbench.model import BulletList, ScreeningFile
+from cam_workbench.content.model import BulletList, ScreeningFile
 
 #: Marks a bullet in plain text (one bullet a line).
 BULLET: Final = "• "

@@ -27,6 +27,7 @@ from typing import Any, Final
 
 import yaml
 
+from cam_workbench.content.model import BulletList
 from cam_workbench.export.fhir import (
     CHOICE_TYPE,
     CONSTRAINT_URL,
@@ -41,7 +42,6 @@ from cam_workbench.export.fhir import (
     questionnaire_url,
 )
 from cam_workbench.export.text import TextKey, text_block
-from cam_workbench.model import BulletList
 
 PLACEHOLDER: Final = "TODO: write this text"
 OWNER_PLACEHOLDER: Final = "TODO: the role that owns this content"

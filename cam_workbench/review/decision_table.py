@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cam_workbench.model import Rule, ScreeningFile
+from cam_workbench.content.model import Rule, ScreeningFile
 from cam_workbench.screening import Answers, WayOn, decide, rule_fires, way_on
 
 CHECKED = "x"

@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Final
 
+from cam_workbench.content.model import ScreeningFile
 from cam_workbench.loading import ContentSet
-from cam_workbench.model import ScreeningFile
 from cam_workbench.review import decision_table, inventory, jargon, pemat, readability, signoff
 from cam_workbench.review.units import patient_parts
 

@@ -34,8 +34,8 @@ from typing import Any, Final, Literal
 
 import yaml
 
+from cam_workbench.content.model import Approval, ApprovedSection, SignoffFile
 from cam_workbench.loading import ContentSet, LoadedFile, load_content
-from cam_workbench.model import Approval, ApprovedSection, SignoffFile
 from cam_workbench.review.units import canonical_hash, flatten, normalised, relpath, sections_of
 
 #: Where the sign-off record lives, relative to the content folder.

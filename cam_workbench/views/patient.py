@@ -21,13 +21,14 @@ from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_button import ButtonStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
+from cam_workbench.content.model import GuideFile, Notice, ScreeningFile, SharedFile
+
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
 from cam_workbench.export.fhir import questionnaire_response
 from cam_workbench.export.summary import summary_html
 from cam_workbench.flow import FlowState, PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
-from cam_workbench.model import GuideFile, Notice, ScreeningFile, SharedFile
 from cam_workbench.paths import default_content_dir
 from cam_workbench.render import body_html, heading_html, outcome_html, review_dates_html
 from cam_workbench.screening import AnswerProblem, Answers
@@ -597,7 +598,7 @@ class PatientDashboard(w.VBox):
         The panel (and its chart code) is imported and built when the patient opens it. Its
         sessions carry over to another language and are forgotten on "Start again".
         """
-        from cam_workbench.model import TrackerFile
+        from cam_workbench.content.model import TrackerFile
 
         found = self._content.of_kind(TrackerFile, language)
         if not found:

@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as w
 
 from cam_workbench.chart import Series, line_chart_svg
-from cam_workbench.model import TrackerFile
+from cam_workbench.content.model import TrackerFile
 from cam_workbench.render import body_html, heading_html
 from cam_workbench.tracker import (
     SCORE_MAX,
