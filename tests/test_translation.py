@@ -10,10 +10,11 @@ from conftest import CONTENT, edit, line_of, problems_loading
 
 from cam_workbench.cli import main
 from cam_workbench.content.problems import Problem, ProblemCode
+from cam_workbench.content.rules import Answers, all_answer_sets
 from cam_workbench.loading import load_content
+from cam_workbench.logic.screening import evaluate
 from cam_workbench.review import readability, signoff
 from cam_workbench.review.units import patient_parts
-from cam_workbench.screening import Answers, all_answer_sets, evaluate
 from cam_workbench.translation import stamp_text, translation_of
 
 ES_GUIDE = "es/acupuncture.yaml"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cam_workbench.flow import Screen
 from cam_workbench.loading import load_content
+from cam_workbench.logic.flow import Screen
 from cam_workbench.views import PatientDashboard
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

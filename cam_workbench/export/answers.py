@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cam_workbench.content.model import ScreeningFile
-from cam_workbench.screening import Answers
+from cam_workbench.content.rules import Answers
 
 #: The key that stands for "None of these apply to me".
 NONE_KEY: Final = "none"

@@ -32,16 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from cam_workbench.content.model import Meta, Outcome, Rule, ScreeningFile, Status
+from cam_workbench.content.rules import Answers, Decision, all_answer_sets, decide
 from cam_workbench.export.answers import answer_map
 from cam_workbench.export.text import TextKey, screening_texts
-from cam_workbench.screening import (
-    Answers,
-    Decision,
-    all_answer_sets,
-    decide,
-    evaluate,
-    way_on,
-)
+from cam_workbench.logic.screening import evaluate, way_on
 
 FhirVersion = Literal["R4", "R5"]
 FHIR_VERSIONS: Final[tuple[FhirVersion, ...]] = ("R4", "R5")

@@ -11,9 +11,10 @@ from html import escape
 from typing import Final
 
 from cam_workbench.content.model import ScreeningFile, SharedFile
+from cam_workbench.content.rules import Answers, Decision
 from cam_workbench.export.answers import answer_map
+from cam_workbench.logic.screening import evaluate
 from cam_workbench.render import body_html, outcome_html
-from cam_workbench.screening import Answers, Decision, evaluate
 
 #: Inline style: readable on screen and on paper, no web fonts.
 STYLE: Final = """
@@ -49,7 +50,7 @@ def summary_html(
         screening: the screening the patient answered.
         shared: the shared texts in the same language (labels, emergency advice).
         answers: the patient's answers.
-        decision: what :func:`~cam_workbench.screening.evaluate` gave for them.
+        decision: what :func:`~cam_workbench.logic.screening.evaluate` gave for them.
         generated: the date to print on the page.
         cleared: the patient said their doctor has cleared them (gated outcomes only).
 

@@ -1,7 +1,7 @@
 """The patient dashboard: screening gate, outcome, and the guide, built from content.
 
 Every word comes from the content model; this module only arranges widgets. The view
-observes a :class:`~cam_workbench.flow.PatientFlow` and redraws the current screen.
+observes a :class:`~cam_workbench.logic.flow.PatientFlow` and redraws the current screen.
 """
 
 from __future__ import annotations
@@ -22,19 +22,20 @@ from ipywidgets.widgets.widget_button import ButtonStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from cam_workbench.content.model import GuideFile, Notice, ScreeningFile, SharedFile
+from cam_workbench.content.rules import Answers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
 from cam_workbench.export.fhir import questionnaire_response
 from cam_workbench.export.summary import summary_html
-from cam_workbench.flow import FlowState, PatientFlow, Screen
 from cam_workbench.loading import ContentSet, load_content
+from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
+from cam_workbench.logic.screening import AnswerProblem
 from cam_workbench.paths import default_content_dir
 from cam_workbench.render import body_html, heading_html, outcome_html, review_dates_html
-from cam_workbench.screening import AnswerProblem, Answers
 
 if TYPE_CHECKING:
-    from cam_workbench.tracker import SessionLog
+    from cam_workbench.logic.tracker import SessionLog
 
 
 def _css() -> str:

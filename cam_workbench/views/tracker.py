@@ -3,9 +3,9 @@
 Imported only when the patient opens the tracker (see ``GuideScreen.add_part`` in
 :mod:`cam_workbench.views.patient`), so neither this module nor the chart code is on the
 path to the first question. Every word comes from the tracker content
-(``content/<lang>/tracker.yaml``); the logic is :mod:`cam_workbench.tracker`.
+(``content/<lang>/tracker.yaml``); the logic is :mod:`cam_workbench.logic.tracker`.
 
-The sessions live in the patient's kernel only (a :class:`~cam_workbench.tracker.SessionLog`);
+The sessions live in the patient's kernel only (a :class:`~cam_workbench.logic.tracker.SessionLog`);
 the CSV copy is a data URL made in the page, nothing is written on the server.
 """
 
@@ -20,8 +20,7 @@ import ipywidgets as w
 
 from cam_workbench.chart import Series, line_chart_svg
 from cam_workbench.content.model import TrackerFile
-from cam_workbench.render import body_html, heading_html
-from cam_workbench.tracker import (
+from cam_workbench.logic.tracker import (
     SCORE_MAX,
     EntryError,
     EntryProblem,
@@ -31,6 +30,7 @@ from cam_workbench.tracker import (
     report,
     sessions_csv,
 )
+from cam_workbench.render import body_html, heading_html
 from cam_workbench.views.patient import _data_link
 
 BEFORE_COLOR = "#0b57a4"

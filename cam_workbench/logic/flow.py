@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from cam_workbench.content.model import ScreeningFile
-from cam_workbench.screening import AnswerError, AnswerProblem, Answers, Decision, evaluate
+from cam_workbench.content.rules import Answers, Decision
+from cam_workbench.logic.screening import AnswerError, AnswerProblem, evaluate
 
 
 class Screen(StrEnum):
