@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.problems import ContentError
-from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.paths import default_content_dir, schema_path
 
 EXIT_OK: Final = 0
@@ -74,7 +75,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_translation_stamp(args: argparse.Namespace) -> int:
     """Record in each translation the current hash of its source (after updating it)."""
-    from cam_workbench.translation import stamp_translation
+    from cam_workbench.content.stamp import stamp_translation
 
     content = _load(args)
     try:
@@ -112,7 +113,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     content_dir = _content_dir(args).resolve()
     content = load_content(content_dir)
     if args.production:
-        from cam_workbench.review.signoff import publication_blockers
+        from cam_workbench.content.signoff import publication_blockers
 
         blocking = publication_blockers(content)
         if blocking:
@@ -190,13 +191,14 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 def cmd_review_status(args: argparse.Namespace) -> int:
     """Exit 0 when every patient file is approved and unchanged; else 1 and what changed."""
-    from cam_workbench.review import signoff
+    from cam_workbench.content.signoff import file_status, overdue_files, stale_approvals
+    from cam_workbench.review.signoff import status_lines
 
     content = _load(args)
-    statuses = signoff.file_status(content)
-    for line in signoff.status_lines(statuses, signoff.stale_approvals(content)):
+    statuses = file_status(content)
+    for line in status_lines(statuses, stale_approvals(content)):
         print(line)
-    overdue = signoff.overdue_files(content)
+    overdue = overdue_files(content)
     for late in overdue:
         print(f"{late.file}: next clinical review was due on {late.due.isoformat()} (overdue)")
     blocked = [s.file for s in statuses if not s.ok]

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from cam_workbench.content.contentset import ContentSet
     from cam_workbench.content.model import ScreeningFile
-    from cam_workbench.loading import ContentSet
 
 #: Largest Questionnaire file ``import fhir`` reads.
 MAX_IMPORT_BYTES: Final = 5 * 1024 * 1024
@@ -183,7 +183,7 @@ def _read_json(path: Path) -> Any:
 
 def _check_files(texts: dict[str, str]) -> list[str]:
     """Load each generated file as the workbench would; return its problems."""
-    from cam_workbench.loading import load_file
+    from cam_workbench.content.loading import load_file
 
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -29,6 +29,8 @@ from typing import Any, Final
 
 import yaml
 
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import (
     Persona,
     PersonasFile,
@@ -39,7 +41,6 @@ from cam_workbench.content.model import (
 from cam_workbench.content.problems import ContentError
 from cam_workbench.content.rules import Answers, Decision
 from cam_workbench.content.yamlsafe import parse
-from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.logic.flow import PatientFlow, Screen
 from cam_workbench.logic.tracker import Report, Session, report
 from cam_workbench.render import body_html, heading_html, outcome_html

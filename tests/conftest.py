@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cam_workbench.content.loading import load_content, load_file
 from cam_workbench.content.problems import ContentError, Problem, ProblemCode
-from cam_workbench.loading import load_content, load_file
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"

@@ -20,6 +20,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 from spanish import SPANISH, add_spanish
 
 from cam_workbench.cli import main
+from cam_workbench.content.loading import load_content, load_file
 from cam_workbench.content.model import ScreeningFile, Status
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.content.rules import Answers, all_answer_sets
@@ -48,7 +49,6 @@ from cam_workbench.fhir.importer import (
     import_questionnaire,
     screening_yaml,
 )
-from cam_workbench.loading import load_content, load_file
 from cam_workbench.logic.screening import AnswerError, WayOn, evaluate, way_on
 
 DATE = dt.date(2026, 5, 1)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.rules import Answers
-from cam_workbench.loading import load_content
 from cam_workbench.logic.flow import PatientFlow, Screen
 from cam_workbench.logic.screening import AnswerProblem
 

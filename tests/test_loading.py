@@ -18,9 +18,9 @@ from conftest import (
     write_yaml,
 )
 
+from cam_workbench.content.loading import MAX_FILES, content_files, load_content
 from cam_workbench.content.model import GuideFile, ScreeningFile, SharedFile
 from cam_workbench.content.problems import ContentError, ProblemCode
-from cam_workbench.loading import MAX_FILES, content_files, load_content
 
 UNREACHED_OUTCOME = """\
   - id: second_opinion
@@ -584,7 +584,7 @@ _LOAD_IN_CHILD = textwrap.dedent(
     """
     import sys
     from cam_workbench.content.problems import ContentError
-    from cam_workbench.loading import load_content
+    from cam_workbench.content.loading import load_content
     try:
         load_content(sys.argv[1])
     except ContentError as exc:

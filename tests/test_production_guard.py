@@ -10,7 +10,7 @@ import pytest
 from e2e.conftest import free_port, stop_server, wait_for_port
 
 from cam_workbench.cli import main
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.views import PatientDashboard
 
 EXE = str(Path(sys.executable).with_name("cam-workbench"))

@@ -8,10 +8,10 @@ import re
 import pytest
 from conftest import CONTENT
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import BulletList, ListStyle
-from cam_workbench.loading import load_content
+from cam_workbench.content.parts import patient_parts
 from cam_workbench.render import body_html, date_words, outcome_html, review_dates_html
-from cam_workbench.review.units import patient_parts
 
 SET = load_content(CONTENT)
 

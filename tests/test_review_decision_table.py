@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import english_only
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.rules import Answers, decide
-from cam_workbench.loading import load_content
 from cam_workbench.review import decision_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.review import inventory
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

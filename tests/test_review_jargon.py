@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import JargonFile, JargonTerm
+from cam_workbench.content.parts import Part
 from cam_workbench.content.problems import ProblemCode
-from cam_workbench.loading import load_content
 from cam_workbench.review import jargon
-from cam_workbench.review.units import Part
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 

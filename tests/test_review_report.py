@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cam_workbench.cli import main
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.review import readability
 from cam_workbench.review.report import build_report
 

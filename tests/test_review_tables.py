@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.review import tables
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"

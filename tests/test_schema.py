@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import CONTENT, SCHEMA, edit
 
+from cam_workbench.content.loading import content_files
 from cam_workbench.content.model import content_json_schema
 from cam_workbench.content.yamlsafe import parse
-from cam_workbench.loading import content_files
 
 CONTENT_FILES = content_files(CONTENT)
 SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=(?P<path>\S+)$")

@@ -13,12 +13,12 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from spanish import add_spanish
 
 from cam_workbench.cli import main
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.rules import Answers, all_answer_sets
 from cam_workbench.export.answers import MESSAGES, NONE_KEY, AnswerInputError, parse_answers
 from cam_workbench.export.fhir import questionnaire
 from cam_workbench.export.fhir_checks import check_response
 from cam_workbench.export.text import body_text
-from cam_workbench.loading import load_content
 from cam_workbench.logic.screening import evaluate
 
 SCREENING = load_content(CONTENT).screening()

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from conftest import CONTENT, english_only
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import ScreeningFile
 from cam_workbench.content.rules import Answers, all_answer_sets, decide
-from cam_workbench.loading import load_content
 from cam_workbench.logic.screening import AnswerError, AnswerProblem, WayOn, evaluate, way_on
 
 SHIPPED = load_content(CONTENT).screening()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import assert_problem, edit, line_of, problems_loading
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
 from cam_workbench.content.problems import ProblemCode
-from cam_workbench.loading import load_content
 from cam_workbench.logic.tracker import (
     Change,
     EntryError,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from cam_workbench.chart import Series, line_chart_svg
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
-from cam_workbench.loading import load_content
 from cam_workbench.logic.flow import Screen
 from cam_workbench.logic.tracker import SessionLog
 from cam_workbench.views import PatientDashboard

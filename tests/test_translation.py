@@ -9,13 +9,16 @@ import pytest
 from conftest import CONTENT, edit, line_of, problems_loading
 
 from cam_workbench.cli import main
+from cam_workbench.content.checks.translations import translation_of
+from cam_workbench.content.fingerprints import file_hash
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.parts import patient_parts
 from cam_workbench.content.problems import Problem, ProblemCode
 from cam_workbench.content.rules import Answers, all_answer_sets
-from cam_workbench.loading import load_content
+from cam_workbench.content.signoff import unapproved_files
+from cam_workbench.content.stamp import stamp_text
 from cam_workbench.logic.screening import evaluate
-from cam_workbench.review import readability, signoff
-from cam_workbench.review.units import patient_parts
-from cam_workbench.translation import stamp_text, translation_of
+from cam_workbench.review import readability
 
 ES_GUIDE = "es/acupuncture.yaml"
 STALE_SENTENCE = "It most often takes about 4 sessions to tell if acupuncture is helping you."
@@ -59,7 +62,7 @@ def test_spanish_files_are_drafts_marked_as_translations():
         assert stamp is not None and stamp.language == "en" and stamp.id == model.meta.id
         assert model.meta.status == "draft" and model.meta.last_reviewed is None
         # the hash is the sign-off hash of the English file (shared code, not a second hash)
-        assert stamp.source_hash == signoff.file_hash(content.of_kind(type(model), "en")[0])
+        assert stamp.source_hash == file_hash(content.of_kind(type(model), "en")[0])
 
 
 def test_content_set_gives_each_language():
@@ -82,7 +85,7 @@ def test_spanish_decides_exactly_as_english():
 
 
 def test_spanish_files_need_clinical_sign_off():
-    blocking = signoff.unapproved_files(CONTENT)
+    blocking = unapproved_files(CONTENT)
     assert {"es/acupuncture.yaml", "es/screening.yaml", "es/shared.yaml"} <= set(blocking)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.logic.flow import Screen
 from cam_workbench.views import PatientDashboard
 

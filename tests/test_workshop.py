@@ -10,9 +10,9 @@ import pytest
 from conftest import CONTENT, edit
 
 from cam_workbench.cli import build_parser
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import PersonasFile
 from cam_workbench.content.problems import ContentError, ProblemCode
-from cam_workbench.loading import load_content
 from cam_workbench.serving import (
     TEMPLATE_ROOT,
     WORKSHOP_TEMPLATE,

@@ -8,6 +8,8 @@ copied strings.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum, unique
 from typing import Literal, NamedTuple
@@ -272,3 +274,20 @@ class ContentError(Exception):
         """Keep the problems sorted by file and line."""
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# --- parts of messages -------------------------------------------------------------------
+
+
+def did_you_mean(word: str, choices: Iterable[str], prefix: str = "did you mean ") -> str:
+    """Suggest the closest spelling, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"{prefix}'{close[0]}'?" if close else ""
+
+
+def where(path: tuple[str | int, ...]) -> str:
+    """Render a data path like ``sections[2].body`` for messages."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return f" in {text}" if text else ""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from cam_workbench.content.contentset import ContentSet, patient_files
 from cam_workbench.content.model import ScreeningFile
+from cam_workbench.content.signoff import file_status
 from cam_workbench.export.fhir import ReviewDates
-from cam_workbench.loading import ContentSet
 
 
 def review_dates(content: ContentSet, screening: ScreeningFile) -> tuple[ReviewDates, list[str]]:
@@ -14,13 +15,9 @@ def review_dates(content: ContentSet, screening: ScreeningFile) -> tuple[ReviewD
     since; ``lastReviewDate`` is the later of that date and ``meta.last_reviewed``. An
     approval of an older state of the file is not used (and a note says so).
     """
-    from cam_workbench.review import signoff
-
     base = ReviewDates.from_meta(screening.meta)
-    name = next(
-        (n for n, f in signoff.patient_files(content).items() if f.model is screening), None
-    )
-    status = next((s for s in signoff.file_status(content) if s.file == name), None)
+    name = next((n for n, f in patient_files(content).items() if f.model is screening), None)
+    status = next((s for s in file_status(content) if s.file == name), None)
     if status is None or status.approval is None:
         return base, []
     if not status.ok:

@@ -2,7 +2,6 @@
 
 Modules (import the one you need; none is imported by the patient dashboard):
 
-- :mod:`~cam_workbench.review.units`: content files → the sections a reviewer looks at.
 - :mod:`~cam_workbench.review.readability`: SMOG, Flesch-Kincaid, Flesch reading ease
   (syllables from the installed CMU Pronouncing Dictionary, so it works offline).
 - :mod:`~cam_workbench.review.inventory`: every item and section, review dates, sources.

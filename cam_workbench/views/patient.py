@@ -21,6 +21,8 @@ from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_button import ButtonStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import GuideFile, Notice, ScreeningFile, SharedFile
 from cam_workbench.content.rules import Answers
 
@@ -28,7 +30,6 @@ from cam_workbench.content.rules import Answers
 # they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
 from cam_workbench.export.fhir import questionnaire_response
 from cam_workbench.export.summary import summary_html
-from cam_workbench.loading import ContentSet, load_content
 from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
 from cam_workbench.logic.screening import AnswerProblem
 from cam_workbench.paths import default_content_dir
@@ -287,7 +288,7 @@ def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
 
     Also while a file is past its review date: its approval no longer covers it.
     """
-    from cam_workbench.review.signoff import publication_blockers
+    from cam_workbench.content.signoff import publication_blockers
 
     if not shared.ui.preview_banner or not publication_blockers(content):
         return ""

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
-from cam_workbench.loading import load_content
 
 from .conftest import start_server, stop_server
 

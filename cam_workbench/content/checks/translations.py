@@ -3,10 +3,11 @@
 A translation is a content file in another language (``content/es/acupuncture.yaml``)
 whose ``meta.translation_of`` names its source file (id and language) and the sha256 of
 the source's *normalised* content when it was translated: the same hash the clinical
-sign-off uses (:func:`cam_workbench.review.signoff.file_hash`), so layout and comments
-in the English file are not changes, and neither is the review bookkeeping in ``meta``.
+sign-off uses (:func:`cam_workbench.content.fingerprints.file_hash`), so layout and
+comments in the English file are not changes, and neither is the review bookkeeping in
+``meta``.
 
-:func:`check_translations` runs in :func:`~cam_workbench.loading.load_content` and
+:func:`check_translations` runs in :func:`~cam_workbench.content.loading.load_content` and
 returns catalogue problems:
 
 - **errors**: a ``translation_of`` naming no file; rules, tiers or gates that differ from
@@ -18,31 +19,19 @@ returns catalogue problems:
   source changed after it was translated (stale), naming the source sections that changed.
 
 After updating a translation, ``cam-workbench translation-stamp FILE`` records the
-source's current hash (:func:`stamp_file`).
+source's current hash (:mod:`cam_workbench.content.stamp`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
-from pydantic import ValidationError
-
-from cam_workbench.content.model import KIND_MODELS, TranslationOf
+from cam_workbench.content.contentset import LoadedFile
+from cam_workbench.content.fingerprints import file_hash, normalised, section_hashes
+from cam_workbench.content.model import TranslationOf
 from cam_workbench.content.problems import Problem, ProblemCode, problem
-from cam_workbench.content.yamlsafe import parse
-from cam_workbench.loading import ContentSet, LoadedFile
-from cam_workbench.review.signoff import (
-    file_hash,
-    patient_files,
-    resolve_file,
-    section_snapshots,
-)
-from cam_workbench.review.units import normalised
 
 #: The language translations are made from when a file does not say (``translation_of``).
 SOURCE_LANGUAGE: Final = "en"
@@ -69,9 +58,6 @@ REFERENCE_KEYS: Final = frozenset({"sources"})
 #: Keys that are not compared at all: file bookkeeping, and links a translation may change.
 SKIPPED_KEYS: Final = frozenset({"kind", "meta", "url"})
 
-#: Length of the per-section hashes kept in ``translation_of.source_sections``.
-SECTION_HASH_LENGTH: Final = 12
-
 
 def language_name(code: str) -> str:
     """Return ``Spanish`` for ``es``; an unknown code as ``'xx'``."""
@@ -97,7 +83,7 @@ def translation_of(model: Any) -> TranslationOf | None:
     return getattr(meta, "translation_of", None)
 
 
-def _key(model: Any) -> tuple[str, str, str] | None:
+def file_key(model: Any) -> tuple[str, str, str] | None:
     """(kind, meta.id, language) of a file with meta, else None."""
     meta = getattr(model, "meta", None)
     return (str(model.kind), meta.id, meta.language) if meta is not None else None
@@ -110,11 +96,11 @@ def find_pairs(files: Sequence[LoadedFile]) -> tuple[list[Pair], list[Problem]]:
     A patient file in another language without it is paired with the English
     (:data:`SOURCE_LANGUAGE`) file of the same kind and id, when there is one.
     """
-    by_key = {k: f for f in files if (k := _key(f.model)) is not None}
+    by_key = {k: f for f in files if (k := file_key(f.model)) is not None}
     pairs: list[Pair] = []
     problems: list[Problem] = []
     for f in files:
-        key = _key(f.model)
+        key = file_key(f.model)
         if key is None:
             continue
         kind, file_id, language = key
@@ -131,7 +117,7 @@ def find_pairs(files: Sequence[LoadedFile]) -> tuple[list[Pair], list[Problem]]:
                     problem(
                         ProblemCode.unknown_translation_source,
                         f.relpath,
-                        _line(f, ("meta", "translation_of")),
+                        f.line_of(("meta", "translation_of")),
                         kind=kind,
                         id=marked.id,
                         language=marked.language,
@@ -181,7 +167,7 @@ def check_logic(pair: Pair) -> Iterator[Problem]:
         return problem(
             ProblemCode.translation_logic_differs,
             where.relpath,
-            _line(where, path),
+            where.line_of(path),
             what=what,
             source=name,
         )
@@ -363,7 +349,7 @@ def _missing(at: _Walk) -> Problem:
     return problem(
         ProblemCode.translation_missing_entry,
         pair.source.relpath,
-        _line(pair.source, at.source_path),
+        pair.source.line_of(at.source_path),
         what=at.name,
         language=language_name(pair.translation.model.meta.language),
         translation=pair.translation.relpath,
@@ -375,7 +361,7 @@ def _extra(at: _Walk) -> Problem:
     return problem(
         ProblemCode.translation_extra_entry,
         pair.translation.relpath,
-        _line(pair.translation, at.translation_path),
+        pair.translation.line_of(at.translation_path),
         what=at.name,
         source_language=language_name(pair.source.model.meta.language),
         source=pair.source.relpath,
@@ -387,7 +373,7 @@ def _shape_problem(at: _Walk, found: str, expected: str) -> Problem:
     return problem(
         ProblemCode.translation_shape_differs,
         pair.translation.relpath,
-        _line(pair.translation, at.translation_path),
+        pair.translation.line_of(at.translation_path),
         what=at.name,
         found=found,
         expected=expected,
@@ -427,21 +413,6 @@ def missing_files(files: Sequence[LoadedFile], pairs: Sequence[Pair]) -> Iterato
 # --- stale translations (warnings) -------------------------------------------------------
 
 
-def section_hashes(model: Any) -> dict[str, str]:
-    """Each section of a file (as sign-off splits it) → the first 12 hex digits of its hash."""
-    return {s.id: s.sha256[:SECTION_HASH_LENGTH] for s in section_snapshots(model)}
-
-
-def stamp_for(source: Any) -> TranslationOf:
-    """Return the ``translation_of`` block recording ``source`` as it is now."""
-    return TranslationOf(
-        id=source.meta.id,
-        language=source.meta.language,
-        source_hash=file_hash(source),
-        source_sections=section_hashes(source),
-    )
-
-
 def changed_sections(recorded: Mapping[str, str], source: Any) -> list[str]:
     """Name the source sections changed, added or removed since ``recorded`` hashes."""
     now = section_hashes(source)
@@ -467,116 +438,8 @@ def check_stale(pair: Pair) -> Problem | None:
     return problem(
         ProblemCode.translation_stale,
         pair.translation.relpath,
-        _line(pair.translation, ("meta", "translation_of", "source_hash")),
+        pair.translation.line_of(("meta", "translation_of", "source_hash")),
         source=pair.source.relpath,
         changes=changes,
         translation=pair.translation.relpath,
     )
-
-
-# --- stamping ------------------------------------------------------------------------------
-
-_TOP_KEY = re.compile(r"^meta:\s*(#.*)?$")
-_KEY = re.compile(r"^(\s+)([A-Za-z_][\w-]*):")
-
-
-def stamp_text(text: str, stamp: TranslationOf) -> str:
-    """Return the YAML text with ``meta.translation_of`` replaced by (or set to) ``stamp``.
-
-    Everything else in the file (comments, layout, other keys) is kept as it is.
-
-    Raises:
-        ValueError: the file has no block-style ``meta:`` mapping to put it in.
-
-    """
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if _TOP_KEY.match(line.rstrip("\n"))), None)
-    if start is None:
-        raise ValueError("no 'meta:' block at the top level of the file")
-    end = start + 1  # meta's block: indented, blank or comment lines after 'meta:'
-    while end < len(lines) and (lines[end][:1] in (" ", "\t") or not lines[end].strip()):
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    keys = [(i, m) for i in range(start + 1, end) if (m := _KEY.match(lines[i]))]
-    if not keys:
-        raise ValueError("'meta:' has no keys below it")
-    indent = keys[0][1].group(1)
-    data = {"translation_of": stamp.model_dump(mode="json", exclude_none=True)}
-    block = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
-    new = [f"{indent}{line}\n" for line in block.splitlines()]
-    found = next(
-        (i for i, m in keys if m.group(2) == "translation_of" and m.group(1) == indent), None
-    )
-    if found is None:
-        return "".join(lines[:end] + new + lines[end:])
-    stop = found + 1
-    while stop < end and (
-        not lines[stop].strip() or len(lines[stop]) - len(lines[stop].lstrip()) > len(indent)
-    ):
-        stop += 1
-    return "".join(lines[:found] + new + lines[stop:])
-
-
-def stamp_file(path: Path, source: Any) -> TranslationOf:
-    """Write ``source``'s current stamp into the translation at ``path``; return the stamp.
-
-    Raises:
-        ValueError: the file could not be stamped (it is left as it was).
-
-    """
-    stamp = stamp_for(source)
-    new = stamp_text(path.read_text(encoding="utf-8"), stamp)
-    parsed, problems = parse(new, str(path))
-    try:
-        model = KIND_MODELS[source.kind].model_validate(parsed.data if parsed else None)
-    except ValidationError:
-        model = None
-    if problems or model is None or translation_of(model) != stamp:
-        raise ValueError(f"could not write meta.translation_of into {path}; edit it by hand")
-    path.write_text(new, encoding="utf-8")
-    return stamp
-
-
-def stamp_translation(content: ContentSet, file: str | Path, source_language: str = "en") -> str:
-    """Stamp one translation of ``content`` with its source's current hash; say what was done.
-
-    ``file`` is a path relative to the content folder (``es/acupuncture.yaml``) or to the
-    working directory. A file without ``meta.translation_of`` gets one, naming the file of
-    the same kind and id in ``source_language``.
-
-    Raises:
-        ValueError: it is not a patient content file, or its source cannot be found.
-
-    """
-    name = resolve_file(content, file)
-    loaded = patient_files(content)[name]
-    model = loaded.model
-    marked = translation_of(model)
-    kind, language = str(model.kind), model.meta.language
-    source_id, source_lang = (
-        (marked.id, marked.language) if marked else (model.meta.id, source_language)
-    )
-    if source_lang == language:
-        raise ValueError(f"{name} is in '{language}' itself: name a different --source-language")
-    source = next(
-        (
-            f
-            for f in content.files
-            if _key(f.model) == (kind, source_id, source_lang) and translation_of(f.model) is None
-        ),
-        None,
-    )
-    if source is None:
-        raise ValueError(
-            f"{name} translates {kind} '{source_id}' ({source_lang}), which is not in the content"
-        )
-    stamp = stamp_file(loaded.path, source.model)
-    short = stamp.source_hash[:SECTION_HASH_LENGTH]
-    return f"stamped {loaded.relpath}: translation of {source.relpath} (sha256 {short})"
-
-
-def _line(loaded: LoadedFile, path: tuple[str | int, ...]) -> int:
-    """Line of a data path in a loaded file (its meta.id line when lines are unknown)."""
-    parsed = getattr(loaded, "parsed", None)
-    return parsed.line_of(path) if parsed is not None else loaded.id_line
