@@ -91,10 +91,10 @@ def _screening_in(content: ContentSet, language: str) -> ScreeningFile:
 
 def screen(args: argparse.Namespace, content: ContentSet) -> int:
     """Evaluate one set of answers; print the outcome (plain, --json or --fhir)."""
-    from cam_workbench.export.answers import NONE_KEY, AnswerInputError, answer_map, parse_answers
     from cam_workbench.export.fhir import questionnaire_response
-    from cam_workbench.export.text import body_text
+    from cam_workbench.logic.answers import NONE_KEY, AnswerInputError, answer_map, parse_answers
     from cam_workbench.logic.screening import AnswerError, evaluate, way_on
+    from cam_workbench.render.text import body_text
 
     screening = _screening_in(content, args.lang)
     try:

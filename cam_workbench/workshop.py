@@ -43,7 +43,7 @@ from cam_workbench.content.rules import Answers, Decision
 from cam_workbench.content.yamlsafe import parse
 from cam_workbench.logic.flow import PatientFlow, Screen
 from cam_workbench.logic.tracker import Report, Session, report
-from cam_workbench.render import body_html, heading_html, outcome_html
+from cam_workbench.render.html import body_html, heading_html, outcome_html
 from cam_workbench.review.decision_table import Row, decision_rows
 
 #: Lists a rule change may add entries to, in a screening file.

@@ -11,7 +11,7 @@ from conftest import CONTENT
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import BulletList, ListStyle
 from cam_workbench.content.parts import patient_parts
-from cam_workbench.render import body_html, date_words, outcome_html, review_dates_html
+from cam_workbench.render.html import body_html, date_words, outcome_html, review_dates_html
 
 SET = load_content(CONTENT)
 

@@ -15,11 +15,12 @@ from spanish import add_spanish
 from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.rules import Answers, all_answer_sets
-from cam_workbench.export.answers import MESSAGES, NONE_KEY, AnswerInputError, parse_answers
 from cam_workbench.export.fhir import questionnaire
 from cam_workbench.export.fhir_checks import check_response
-from cam_workbench.export.text import body_text
+from cam_workbench.logic.answers import NONE_KEY, AnswerInputError, parse_answers
+from cam_workbench.logic.answers import AnswerInputCode as Code
 from cam_workbench.logic.screening import evaluate
+from cam_workbench.render.text import body_text
 
 SCREENING = load_content(CONTENT).screening()
 ANSWER_SETS = list(all_answer_sets(SCREENING))
@@ -107,7 +108,7 @@ def test_fhir_output_is_a_valid_response_to_the_exported_questionnaire(capsys):
 # --- bad answers: exit 2, a message naming the item, never a traceback -------------------
 
 
-def parse_codes(*pairs: str) -> list[str]:
+def parse_codes(*pairs: str) -> list[Code]:
     with pytest.raises(AnswerInputError) as caught:
         parse_answers(SCREENING, pairs)
     return [p.code for p in caught.value.problems]
@@ -119,14 +120,14 @@ ALL_NO = [f"{item.id}=no" for item in SCREENING.items]
 @pytest.mark.parametrize(
     "pairs, codes",
     [
-        (ALL_NO[:3], ["missing"]),
-        ([*ALL_NO, "leg_symtoms=yes"], ["unknown_item"]),
-        ([*ALL_NO[1:], "leg_symptoms=maybe"], ["bad_value"]),
-        ([*ALL_NO[1:], "leg_symptoms"], ["malformed"]),
-        ([*ALL_NO, "leg_symptoms=yes"], ["repeated"]),
-        (["none=yes", "fever_nausea=yes"], ["contradiction"]),
-        ([*ALL_NO, "none=no"], ["none_but_all_no"]),
-        ([], ["missing"] * 4),
+        (ALL_NO[:3], [Code.missing]),
+        ([*ALL_NO, "leg_symtoms=yes"], [Code.unknown_item]),
+        ([*ALL_NO[1:], "leg_symptoms=maybe"], [Code.bad_value]),
+        ([*ALL_NO[1:], "leg_symptoms"], [Code.malformed]),
+        ([*ALL_NO, "leg_symptoms=yes"], [Code.repeated]),
+        (["none=yes", "fever_nausea=yes"], [Code.contradiction]),
+        ([*ALL_NO, "none=no"], [Code.none_but_all_no]),
+        ([], [Code.missing] * 4),
     ],
     ids=[
         "missing",
@@ -145,7 +146,7 @@ def test_answer_problems_have_catalogue_codes(pairs, codes):
 
 def test_every_problem_is_reported_at_once():
     codes = parse_codes("leg_symtoms=yes", "bladder_bowel=maybe", "fever_nausea")
-    assert codes == ["unknown_item", "bad_value", "malformed", "missing"]
+    assert codes == [Code.unknown_item, Code.bad_value, Code.malformed, Code.missing]
 
 
 def test_answers_are_not_case_sensitive_in_the_value():
@@ -178,8 +179,14 @@ def test_bad_answers_exit_2_naming_the_item(args, needles, capsys):
     assert "Traceback" not in err
 
 
-def test_message_catalogue_is_used():
-    assert set(MESSAGES) >= {"missing", "unknown_item", "bad_value", "malformed", "repeated"}
+def test_every_answer_problem_is_in_the_catalogue():
+    assert {Code.missing, Code.unknown_item, Code.bad_value, Code.malformed} <= set(Code)
+    with pytest.raises(AnswerInputError) as caught:
+        parse_answers(SCREENING, ["leg_symptoms=maybe", *ALL_NO[1:]])
+    (found,) = caught.value.problems
+    assert str(found) == Code.bad_value.value.format(
+        raw="leg_symptoms=maybe", key="leg_symptoms", value="maybe"
+    )
 
 
 def test_json_and_fhir_together_is_a_usage_error(capsys):

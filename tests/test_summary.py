@@ -13,9 +13,9 @@ from spanish import add_spanish
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import Item
 from cam_workbench.content.rules import Answers, all_answer_sets
-from cam_workbench.export.summary import summary_html
 from cam_workbench.logic.screening import AnswerError, evaluate
-from cam_workbench.render import body_html
+from cam_workbench.render.html import body_html
+from cam_workbench.render.summary import summary_html
 from cam_workbench.review.readability import SMOG_TARGET, analyse
 
 DAY = dt.date(2026, 5, 1)

@@ -4,7 +4,6 @@ Pure functions (no widgets, no I/O): the dashboard and the ``cam-workbench`` com
 the same ones.
 """
 
-from cam_workbench.export.answers import AnswerInputError, answer_map, parse_answers
 from cam_workbench.export.fhir import (
     QuestionnaireExport,
     ReviewDates,
@@ -12,8 +11,9 @@ from cam_workbench.export.fhir import (
     questionnaire,
     questionnaire_response,
 )
-from cam_workbench.export.summary import summary_html
 from cam_workbench.fhir.importer import ImportProblem, ImportResult, import_questionnaire
+from cam_workbench.logic.answers import AnswerInputError, answer_map, parse_answers
+from cam_workbench.render.summary import summary_html
 
 __all__ = [
     "AnswerInputError",

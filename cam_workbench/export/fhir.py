@@ -33,9 +33,9 @@ from typing import Any, Final, Literal
 
 from cam_workbench.content.model import Meta, Outcome, Rule, ScreeningFile, Status
 from cam_workbench.content.rules import Answers, Decision, all_answer_sets, decide
-from cam_workbench.export.answers import answer_map
-from cam_workbench.export.text import TextKey, screening_texts
+from cam_workbench.logic.answers import answer_map
 from cam_workbench.logic.screening import evaluate, way_on
+from cam_workbench.render.text import TextKey, screening_texts
 
 FhirVersion = Literal["R4", "R5"]
 FHIR_VERSIONS: Final[tuple[FhirVersion, ...]] = ("R4", "R5")

@@ -41,7 +41,7 @@ from cam_workbench.export.fhir import (
     WEIGHT_URL,
     questionnaire_url,
 )
-from cam_workbench.export.text import TextKey, text_block
+from cam_workbench.render.text import TextKey, text_block
 
 PLACEHOLDER: Final = "TODO: write this text"
 OWNER_PLACEHOLDER: Final = "TODO: the role that owns this content"

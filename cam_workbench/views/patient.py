@@ -6,7 +6,6 @@ observes a :class:`~cam_workbench.logic.flow.PatientFlow` and redraws the curren
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -29,11 +28,12 @@ from cam_workbench.content.rules import Answers
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
 from cam_workbench.export.fhir import questionnaire_response
-from cam_workbench.export.summary import summary_html
 from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
 from cam_workbench.logic.screening import AnswerProblem
 from cam_workbench.paths import default_content_dir
-from cam_workbench.render import body_html, heading_html, outcome_html, review_dates_html
+from cam_workbench.render.html import body_html, heading_html, outcome_html, review_dates_html
+from cam_workbench.render.links import data_link
+from cam_workbench.render.summary import summary_html
 
 if TYPE_CHECKING:
     from cam_workbench.logic.tracker import SessionLog
@@ -246,18 +246,6 @@ class GuideScreen(w.VBox):
             holder.children = ()
 
 
-def _data_link(payload: str, mime: str, filename: str, label: str) -> str:
-    """A download link whose file is made in the browser from the page itself (a data URL).
-
-    Nothing is written on the server: the patient's copy exists only in their browser.
-    """
-    data = base64.b64encode(payload.encode("utf-8")).decode("ascii")
-    return (
-        f'<a class="cam-download" href="data:{mime};charset=utf-8;base64,{data}" '
-        f'download="{escape(filename)}">{escape(label)}</a>'
-    )
-
-
 def downloads_html(
     screening: ScreeningFile, shared: SharedFile, state: FlowState, today: dt.date
 ) -> str:
@@ -272,8 +260,8 @@ def downloads_html(
     )
     labels = shared.summary
     links = (
-        _data_link(page, "text/html", "my-answers.html", labels.download_summary),
-        _data_link(
+        data_link(page, "text/html", "my-answers.html", labels.download_summary),
+        data_link(
             json.dumps(response, indent=2, ensure_ascii=False),
             "application/fhir+json",
             "my-answers.fhir.json",

@@ -18,7 +18,6 @@ from typing import Any
 
 import ipywidgets as w
 
-from cam_workbench.chart import Series, line_chart_svg
 from cam_workbench.content.model import TrackerFile
 from cam_workbench.logic.tracker import (
     SCORE_MAX,
@@ -30,8 +29,9 @@ from cam_workbench.logic.tracker import (
     report,
     sessions_csv,
 )
-from cam_workbench.render import body_html, heading_html
-from cam_workbench.views.patient import _data_link
+from cam_workbench.render.chart import Series, line_chart_svg
+from cam_workbench.render.html import body_html, heading_html
+from cam_workbench.render.links import data_link
 
 BEFORE_COLOR = "#0b57a4"
 AFTER_COLOR = "#8f4a00"
@@ -268,7 +268,7 @@ class TrackerPanel(w.VBox):
         self.chart.value = chart_html(tracker, sessions, len(self.cards))
         if sessions:
             csv_text = sessions_csv(tracker, sessions)
-            link = _data_link(
+            link = data_link(
                 csv_text, "text/csv", tracker.labels.download_filename, tracker.labels.download
             )
             self.download.value = f"<p>{link}</p>"

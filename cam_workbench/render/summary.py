@@ -12,9 +12,9 @@ from typing import Final
 
 from cam_workbench.content.model import ScreeningFile, SharedFile
 from cam_workbench.content.rules import Answers, Decision
-from cam_workbench.export.answers import answer_map
+from cam_workbench.logic.answers import answer_map
 from cam_workbench.logic.screening import evaluate
-from cam_workbench.render import body_html, outcome_html
+from cam_workbench.render.html import body_html, outcome_html
 
 #: Inline style: readable on screen and on paper, no web fonts.
 STYLE: Final = """

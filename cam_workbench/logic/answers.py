@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum, unique
 from typing import Final
 
 from cam_workbench.content.model import ScreeningFile
@@ -22,29 +23,31 @@ NONE_KEY: Final = "none"
 YES: Final = "yes"
 NO: Final = "no"
 
-#: code → message. Tests assert on codes, not on copied strings.
-MESSAGES: Final[dict[str, str]] = {
-    "malformed": "'{raw}' is not ID=yes or ID=no — write it like --answer {example}=yes",
-    "unknown_item": "'{key}' is not an item of this screening{suggestion}",
-    "bad_value": "'{raw}': the answer for '{key}' must be yes or no, not '{value}'",
-    "repeated": "'{key}' is answered more than once — give one answer per item",
-    "missing": "no answer for '{key}' — add --answer {key}=yes or --answer {key}=no",
-    "contradiction": (
+
+@unique
+class AnswerInputCode(Enum):
+    """Every problem with typed answers: the message (tests assert on the codes)."""
+
+    malformed = "'{raw}' is not ID=yes or ID=no — write it like --answer {example}=yes"
+    unknown_item = "'{key}' is not an item of this screening{suggestion}"
+    bad_value = "'{raw}': the answer for '{key}' must be yes or no, not '{value}'"
+    repeated = "'{key}' is answered more than once — give one answer per item"
+    missing = "no answer for '{key}' — add --answer {key}=yes or --answer {key}=no"
+    contradiction = (
         "'{key}=yes' contradicts '{none}=yes' (none of these apply) — "
         "answer one of them differently"
-    ),
-    "none_but_all_no": (
+    )
+    none_but_all_no = (
         "'{none}=no' but every item is answered no — answer yes to at least one item, "
         "or say {none}=yes"
-    ),
-}
+    )
 
 
 @dataclass(frozen=True)
 class AnswerInputProblem:
     """One problem with the typed answers: a catalogue code and its message."""
 
-    code: str
+    code: AnswerInputCode
     message: str
 
     def __str__(self) -> str:
@@ -61,8 +64,8 @@ class AnswerInputError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _problem(code: str, **fields: str) -> AnswerInputProblem:
-    return AnswerInputProblem(code, MESSAGES[code].format(**fields))
+def _problem(code: AnswerInputCode, **fields: str) -> AnswerInputProblem:
+    return AnswerInputProblem(code, code.value.format(**fields))
 
 
 def parse_answers(screening: ScreeningFile, pairs: Iterable[str]) -> Answers:
@@ -83,7 +86,7 @@ def parse_answers(screening: ScreeningFile, pairs: Iterable[str]) -> Answers:
         if not sep or not key:
             example = key if key in keys else ids[0]
             mentioned.add(key)
-            problems.append(_problem("malformed", raw=raw, example=example))
+            problems.append(_problem(AnswerInputCode.malformed, raw=raw, example=example))
             continue
         if key not in keys:
             close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
@@ -91,27 +94,27 @@ def parse_answers(screening: ScreeningFile, pairs: Iterable[str]) -> Answers:
                 f" — did you mean '{close[0]}'?" if close else f" — use one of: {', '.join(keys)}"
             )
             mentioned.update(close)
-            problems.append(_problem("unknown_item", key=key, suggestion=suggestion))
+            problems.append(_problem(AnswerInputCode.unknown_item, key=key, suggestion=suggestion))
             continue
         mentioned.add(key)
         if value.lower() not in (YES, NO):
-            problems.append(_problem("bad_value", raw=raw, key=key, value=value))
+            problems.append(_problem(AnswerInputCode.bad_value, raw=raw, key=key, value=value))
             continue
         if key in given:
-            problems.append(_problem("repeated", key=key))
+            problems.append(_problem(AnswerInputCode.repeated, key=key))
             continue
         given[key] = value.lower() == YES
     none = given.pop(none_key, None) if none_key else None
     for key in ids:
         if key not in given and key not in mentioned and none is not True:
-            problems.append(_problem("missing", key=key))
+            problems.append(_problem(AnswerInputCode.missing, key=key))
     if none is True:
         for key in ids:
             if given.get(key):
-                problems.append(_problem("contradiction", key=key, none=NONE_KEY))
+                problems.append(_problem(AnswerInputCode.contradiction, key=key, none=NONE_KEY))
     flags = [key for key in ids if given.get(key)]
     if none is False and not flags and len(given) == len(ids):
-        problems.append(_problem("none_but_all_no", none=NONE_KEY))
+        problems.append(_problem(AnswerInputCode.none_but_all_no, none=NONE_KEY))
     if problems:
         raise AnswerInputError(problems)
     return Answers.of(flags, none_of_these=not flags)
