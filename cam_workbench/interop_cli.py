@@ -91,7 +91,7 @@ def _screening_in(content: ContentSet, language: str) -> ScreeningFile:
 
 def screen(args: argparse.Namespace, content: ContentSet) -> int:
     """Evaluate one set of answers; print the outcome (plain, --json or --fhir)."""
-    from cam_workbench.export.fhir import questionnaire_response
+    from cam_workbench.fhir.response import questionnaire_response
     from cam_workbench.logic.answers import NONE_KEY, AnswerInputError, answer_map, parse_answers
     from cam_workbench.logic.screening import AnswerError, evaluate, way_on
     from cam_workbench.render.text import body_text
@@ -136,8 +136,8 @@ def screen(args: argparse.Namespace, content: ContentSet) -> int:
 def export(args: argparse.Namespace, content: ContentSet) -> int:
     """Write the screening as a FHIR Questionnaire (stdout or --out FILE)."""
     from cam_workbench.content.model import ScreeningFile
-    from cam_workbench.export.fhir import questionnaire
-    from cam_workbench.export.review_dates import review_dates
+    from cam_workbench.fhir.questionnaire import questionnaire
+    from cam_workbench.fhir.review_dates import review_dates
 
     screening = _screening_in(content, args.lang)
     translations = [

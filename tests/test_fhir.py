@@ -17,6 +17,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire as QuestionnaireR4
 from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseR4,
 )
+from fhir_checks import _enabled_in, check_questionnaire, check_response, walk_items
 from spanish import SPANISH, add_spanish
 
 from cam_workbench.cli import main
@@ -24,24 +25,15 @@ from cam_workbench.content.loading import load_content, load_file
 from cam_workbench.content.model import ScreeningFile, Status
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.content.rules import Answers, all_answer_sets
-from cam_workbench.export.fhir import (
+from cam_workbench.fhir.constants import (
     HINT_LINK,
     NONE_LINK,
     OUTCOME_LINK,
     QUESTION_LINK,
     TRANSLATION_URL,
     WAY_ON_URL,
-    ReviewDates,
     cleared_link,
     outcome_link,
-    questionnaire,
-    questionnaire_response,
-)
-from cam_workbench.export.fhir_checks import (
-    _enabled_in,
-    check_questionnaire,
-    check_response,
-    walk_items,
 )
 from cam_workbench.fhir.importer import (
     PLACEHOLDER,
@@ -49,6 +41,8 @@ from cam_workbench.fhir.importer import (
     import_questionnaire,
     screening_yaml,
 )
+from cam_workbench.fhir.questionnaire import ReviewDates, questionnaire
+from cam_workbench.fhir.response import questionnaire_response
 from cam_workbench.logic.screening import AnswerError, WayOn, evaluate, way_on
 
 DATE = dt.date(2026, 5, 1)

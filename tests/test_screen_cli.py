@@ -10,13 +10,13 @@ import sys
 import pytest
 from conftest import CONTENT
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir_checks import check_response
 from spanish import add_spanish
 
 from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.rules import Answers, all_answer_sets
-from cam_workbench.export.fhir import questionnaire
-from cam_workbench.export.fhir_checks import check_response
+from cam_workbench.fhir.questionnaire import questionnaire
 from cam_workbench.logic.answers import NONE_KEY, AnswerInputError, parse_answers
 from cam_workbench.logic.answers import AnswerInputCode as Code
 from cam_workbench.logic.screening import evaluate

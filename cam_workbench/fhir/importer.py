@@ -28,18 +28,20 @@ from typing import Any, Final
 import yaml
 
 from cam_workbench.content.model import BulletList
-from cam_workbench.export.fhir import (
+from cam_workbench.fhir.constants import (
     CHOICE_TYPE,
     CONSTRAINT_URL,
     CONSTRAINTS,
+    EXCLUSIVE_URL,
     HINT_LINK,
+    LANGUAGE,
     NONE_LINK,
     OUTCOME_LINK,
     QUESTION_LINK,
-    TRANSLATION_URL,
     WAY_ON_URL,
     WEIGHT_URL,
     questionnaire_url,
+    translations,
 )
 from cam_workbench.render.text import TextKey, text_block
 
@@ -47,7 +49,6 @@ PLACEHOLDER: Final = "TODO: write this text"
 OWNER_PLACEHOLDER: Final = "TODO: the role that owns this content"
 SOURCE_ID: Final = "imported-fhir"
 SCHEMA_LINE: Final = "# yaml-language-server: $schema=../schema/content.schema.json\n"
-EXCLUSIVE_URL: Final = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 FROM_FHIR_STATUS: Final = {"draft": "draft", "active": "approved", "retired": "retired"}
 YES_NO: Final = ({"yes", "no"}, {"y", "n"}, {"true", "false"})
 
@@ -91,7 +92,6 @@ _ITEM_KEYS: Final = frozenset(
     ]
 )
 _KNOWN_EXTENSIONS: Final = frozenset({CONSTRAINT_URL, *WEIGHT_URL.values(), EXCLUSIVE_URL})
-_LANG = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -129,16 +129,14 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             return None
         self.primary[key] = value
-        for ext in (element.get(f"_{name}") or {}).get("extension", []):
-            if ext.get("url") != TRANSLATION_URL:
-                continue
-            parts = {e.get("url"): e for e in ext.get("extension", [])}
-            lang = parts.get("lang", {}).get("valueCode")
-            content = parts.get("content", {}).get("valueString")
-            if not (isinstance(lang, str) and _LANG.match(lang)):
-                self.notes.append(f"translation language {lang!r} is not a language code we use")
-            elif isinstance(content, str) and content.strip():
-                self.translated.setdefault(lang, {})[key] = content
+        for found in translations(element, name):
+            if not found.language_ok:
+                language = found.language
+                self.notes.append(
+                    f"translation language {language!r} is not a language code we use"
+                )
+            elif found.content_ok:
+                self.translated.setdefault(found.language, {})[key] = found.content
         return _Ref(key)
 
     def placeholder(self, key: TextKey, what: str) -> _Ref:
@@ -447,7 +445,7 @@ def _meta(q: dict[str, Any], reader: _Reader, today: dt.date) -> dict[str, Any]:
         reader.notes.append(f"status {q.get('status')!r} has no match; wrote draft")
         status = "draft"
     language = str(q.get("language") or "")
-    if not _LANG.match(language):
+    if not LANGUAGE.match(language):
         reader.notes.append(f"language {language!r} is not a language code we use; wrote en")
         language = "en"
     last = _date(q.get("lastReviewDate"), "lastReviewDate", reader)

@@ -27,7 +27,7 @@ from cam_workbench.content.rules import Answers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
-from cam_workbench.export.fhir import questionnaire_response
+from cam_workbench.fhir.response import questionnaire_response
 from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
 from cam_workbench.logic.screening import AnswerProblem
 from cam_workbench.paths import default_content_dir

@@ -1,6 +1,7 @@
-"""The screening as a FHIR ``Questionnaire``; a patient's answers as a ``QuestionnaireResponse``.
+"""The screening as a FHIR ``Questionnaire`` (``cam-workbench export fhir``).
 
-Pure functions building plain JSON-ready dicts: no FHIR library at run time, no I/O.
+Pure functions building plain JSON-ready dicts: no FHIR library at run time, no I/O. The
+names and URLs are in :mod:`cam_workbench.fhir.constants`.
 
 What the Questionnaire expresses (see the README, "FHIR"):
 
@@ -29,53 +30,40 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from cam_workbench.content.model import Meta, Outcome, Rule, ScreeningFile, Status
-from cam_workbench.content.rules import Answers, Decision, all_answer_sets, decide
-from cam_workbench.logic.answers import answer_map
-from cam_workbench.logic.screening import evaluate, way_on
+from cam_workbench.content.rules import Answers, all_answer_sets, decide
+from cam_workbench.fhir.constants import (
+    CANONICAL_BASE,
+    CHOICE_TYPE,
+    CONSTRAINT_URL,
+    CONSTRAINTS,
+    FHIR_VERSIONS,
+    HINT_LINK,
+    NONE_LINK,
+    OUTCOME_LINK,
+    PUBLISHER,
+    QUESTION_LINK,
+    TRANSLATION_URL,
+    WAY_ON_URL,
+    WEIGHT_URL,
+    FhirVersion,
+    cleared_link,
+    if_worse_link,
+    message_link,
+    outcome_link,
+    outcome_system,
+    questionnaire_url,
+)
+from cam_workbench.logic.screening import way_on
 from cam_workbench.render.text import TextKey, screening_texts
-
-FhirVersion = Literal["R4", "R5"]
-FHIR_VERSIONS: Final[tuple[FhirVersion, ...]] = ("R4", "R5")
-
-#: Canonical base of our resources. example.org is reserved for examples (RFC 2606): change
-#: it when a real publisher owns the questionnaire.
-CANONICAL_BASE: Final = "https://example.org/fhir"
-#: A neutral publisher name (no real organisation).
-PUBLISHER: Final = "CAM workbench"
-
-TRANSLATION_URL: Final = "http://hl7.org/fhir/StructureDefinition/translation"
-CONSTRAINT_URL: Final = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
-#: Our extension on an outcome group: where the patient may go from it (FHIR has no such
-#: element): ``guide`` (straight on), ``clearance`` (once they say their doctor cleared
-#: them) or ``stop`` (no way on, e.g. urgent care first).
-WAY_ON_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/outcome-way-on"
-#: The extension that carries an outcome's tier on its answer option, per FHIR version.
-WEIGHT_URL: Final[dict[str, str]] = {
-    "R4": "http://hl7.org/fhir/StructureDefinition/ordinalValue",
-    "R5": "http://hl7.org/fhir/StructureDefinition/itemWeight",
-}
-#: The item type of a coded choice, per FHIR version.
-CHOICE_TYPE: Final[dict[str, str]] = {"R4": "choice", "R5": "coding"}
-
-QUESTION_LINK: Final = "screening.question"
-HINT_LINK: Final = "screening.hint"
-NONE_LINK: Final = "screening.none"
-OUTCOME_LINK: Final = "screening.outcome"
 
 #: Our review status → FHIR PublicationStatus.
 STATUS_TO_FHIR: Final[dict[Status, str]] = {
     Status.draft: "draft",
     Status.approved: "active",
     Status.retired: "retired",
-}
-
-#: Constraint keys on the question group → the prompt each one shows.
-CONSTRAINTS: Final[dict[str, str]] = {
-    "nothing-chosen": "nothing_chosen",
-    "contradiction": "contradiction",
 }
 
 
@@ -88,41 +76,6 @@ def _constraint_expression(key: str) -> str:
         f"item.where(linkId = '{NONE_LINK}').{checked}.exists() implies "
         f"item.where(linkId != '{NONE_LINK}').{checked}.empty()"
     )
-
-
-def outcome_link(outcome_id: str) -> str:
-    """LinkId of an outcome's group."""
-    return f"{OUTCOME_LINK}.{outcome_id}"
-
-
-def message_link(outcome_id: str, part: str, number: int) -> str:
-    """LinkId of one block of an outcome's ``message`` or ``cleared_message``."""
-    return f"{outcome_link(outcome_id)}.{part}.{number}"
-
-
-def if_worse_link(outcome_id: str) -> str:
-    """LinkId of an outcome's "if your signs get worse" advice."""
-    return f"{outcome_link(outcome_id)}.if_worse"
-
-
-def cleared_link(outcome_id: str) -> str:
-    """LinkId of a gated outcome's "my doctor has cleared me" boolean."""
-    return f"{outcome_link(outcome_id)}.cleared"
-
-
-def questionnaire_url(file_id: str, base_url: str = CANONICAL_BASE) -> str:
-    """Return the canonical URL of the Questionnaire of the screening with this ``meta.id``."""
-    return f"{base_url}/Questionnaire/{file_id}"
-
-
-def outcome_system(file_id: str, base_url: str = CANONICAL_BASE) -> str:
-    """Return the code system of the outcomes of the screening with this ``meta.id``."""
-    return f"{base_url}/CodeSystem/{file_id}-outcome"
-
-
-def canonical(screening: ScreeningFile, base_url: str = CANONICAL_BASE) -> str:
-    """``url|version``: how a response names the exact questionnaire it answers."""
-    return f"{questionnaire_url(screening.meta.id, base_url)}|{screening.meta.version}"
 
 
 def computable_name(meta_id: str) -> str:
@@ -458,88 +411,3 @@ def questionnaire(
             notes.append(note)
     resource["item"] = items
     return QuestionnaireExport(resource, tuple(notes))
-
-
-def _utc_instant(moment: dt.datetime) -> str:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("authored must carry a time zone, e.g. datetime.now(datetime.UTC)")
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def questionnaire_response(
-    screening: ScreeningFile,
-    answers: Answers,
-    decision: Decision,
-    authored: dt.datetime,
-    *,
-    cleared: bool = False,
-    base_url: str = CANONICAL_BASE,
-) -> dict[str, Any]:
-    """Build a patient's answers as a completed FHIR QuestionnaireResponse (a JSON-ready dict).
-
-    Holds the answers by linkId (``valueBoolean``), the outcome (``valueCoding``) and, when
-    ``cleared``, the patient's "my doctor has cleared me". No name, identifier or subject.
-    Works for R4 and R5 alike.
-
-    Raises:
-        ValueError: ``authored`` has no time zone, ``decision`` is not what the answers give,
-            or ``cleared`` for an outcome that has no clearance.
-        AnswerError: the answers are incomplete or contradictory.
-
-    """
-    when = _utc_instant(authored)
-    if evaluate(screening, answers).outcome.id != decision.outcome.id:
-        raise ValueError(f"decision {decision.outcome.id!r} is not what these answers give")
-    outcome = decision.outcome
-    if cleared and not (outcome.gate and not outcome.stop and outcome.cleared_label):
-        raise ValueError(f"outcome {outcome.id!r} has no clearance to confirm")
-    flags = answer_map(screening, answers)
-    children = [
-        {"linkId": item.id, "text": item.text, "answer": [{"valueBoolean": flags[item.id]}]}
-        for item in screening.items
-    ]
-    children.append(
-        {
-            "linkId": NONE_LINK,
-            "text": screening.none_option.text,
-            "answer": [{"valueBoolean": answers.none_of_these}],
-        }
-    )
-    result: dict[str, Any] = {"linkId": OUTCOME_LINK}
-    if screening.result_label is not None:
-        result["text"] = screening.result_label
-    result["answer"] = [
-        {
-            "valueCoding": {
-                "system": outcome_system(screening.meta.id, base_url),
-                "code": outcome.id,
-                "display": outcome.heading,
-            }
-        }
-    ]
-    items: list[dict[str, Any]] = [
-        {"linkId": QUESTION_LINK, "text": screening.question, "item": children},
-        result,
-    ]
-    if cleared:
-        items.append(
-            {
-                "linkId": outcome_link(outcome.id),
-                "text": outcome.heading,
-                "item": [
-                    {
-                        "linkId": cleared_link(outcome.id),
-                        "text": outcome.cleared_label,
-                        "answer": [{"valueBoolean": True}],
-                    }
-                ],
-            }
-        )
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "language": screening.meta.language,
-        "questionnaire": canonical(screening, base_url),
-        "status": "completed",
-        "authored": when,
-        "item": items,
-    }

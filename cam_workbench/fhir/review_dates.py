@@ -5,7 +5,7 @@ from __future__ import annotations
 from cam_workbench.content.contentset import ContentSet, patient_files
 from cam_workbench.content.model import ScreeningFile
 from cam_workbench.content.signoff import file_status
-from cam_workbench.export.fhir import ReviewDates
+from cam_workbench.fhir.questionnaire import ReviewDates
 
 
 def review_dates(content: ContentSet, screening: ScreeningFile) -> tuple[ReviewDates, list[str]]:

@@ -1,7 +1,8 @@
-"""Checks of FHIR rules that schema-level validation (e.g. ``fhir.resources``) does not enforce.
+"""Checks of FHIR rules that schema-level validation (``fhir.resources``) does not enforce.
 
-Used by the tests on every export and response, and by the import on a questionnaire from
-another tool. Each function returns a list of problems in words (empty = fine).
+Test helpers: the tests run them on every export and response. Each function returns a list
+of problems in words (empty = fine). URLs and the language codes come from
+:mod:`cam_workbench.fhir.constants`, as the export uses them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any, Final
+
+from cam_workbench.fhir.constants import CONSTRAINT_URL, LANGUAGE, translations
 
 #: Value sets (FHIR R4 / R5) of the codes we write or read.
 PUBLICATION_STATUS: Final = frozenset({"draft", "active", "retired", "unknown"})
@@ -65,10 +68,7 @@ CONSTRAINT_SEVERITY: Final = frozenset({"error", "warning"})
 
 _NAME = re.compile(r"^[A-Z]([A-Za-z0-9_]){0,254}$")
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-TRANSLATION_URL: Final = "http://hl7.org/fhir/StructureDefinition/translation"
-CONSTRAINT_URL: Final = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
 
 
 def walk_items(items: list[dict[str, Any]], depth: int = 0) -> Iterator[dict[str, Any]]:
@@ -90,17 +90,12 @@ def _translations(element: Any, where: str) -> Iterator[str]:
     if isinstance(element, dict):
         for key, value in element.items():
             if key.startswith("_") and isinstance(value, dict):
-                for ext in value.get("extension", []):
-                    if ext.get("url") != TRANSLATION_URL:
-                        continue
-                    parts = {e.get("url"): e for e in ext.get("extension", [])}
-                    lang = parts.get("lang", {}).get("valueCode")
-                    content = parts.get("content", {}).get("valueString")
-                    if not (isinstance(lang, str) and _LANG.match(lang)):
+                for found in translations(element, key[1:]):
+                    if not found.language_ok:
                         yield f"{where}{key}: translation without a valid 'lang' code"
-                    if not (isinstance(content, str) and content):
+                    if not found.content_ok:
                         yield f"{where}{key}: translation without 'content'"
-                    extra = sorted(set(parts) - {"lang", "content"})
+                    extra = sorted(found.parts - {"lang", "content"})
                     if extra:
                         yield f"{where}{key}: unknown parts of a translation: {extra}"
             yield from _translations(value, where)
@@ -120,7 +115,7 @@ def check_questionnaire(q: dict[str, Any], fhir_version: str = "R4") -> list[str
         problems.append(f"name {q['name']!r} is not a computable name (cnl-0)")
     if "id" in q and not _ID.match(str(q["id"])):
         problems.append(f"id {q['id']!r} is not a FHIR id")
-    if "language" in q and not _LANG.match(str(q["language"])):
+    if "language" in q and not LANGUAGE.match(str(q["language"])):
         problems.append(f"language {q['language']!r} is not a language code")
     if "url" in q and not str(q["url"]).startswith(("http://", "https://", "urn:")):
         problems.append(f"url {q['url']!r} is not absolute")
