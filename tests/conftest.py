@@ -10,12 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.loading import load_content, load_file
 from cam_workbench.content.problems import ContentError, Problem, ProblemCode
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
 SCHEMA = CONTENT / "schema" / "content.schema.json"
+
+
+@pytest.fixture(scope="session")
+def content() -> ContentSet:
+    """The shipped content, loaded once for the whole run (read-only: models are frozen)."""
+    return load_content(CONTENT)
 
 
 @pytest.fixture
