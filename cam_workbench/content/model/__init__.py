@@ -52,6 +52,7 @@ from cam_workbench.content.model.reviewer import (
     PersonasFile,
     SignoffFile,
     WorkshopLabels,
+    WorkshopRuleChange,
 )
 from cam_workbench.content.model.screening import (
     Condition,
@@ -124,5 +125,6 @@ __all__ = [
     "TranslationOf",
     "UiTexts",
     "WorkshopLabels",
+    "WorkshopRuleChange",
     "content_json_schema",
 ]

@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, ClassVar, Final, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from cam_workbench.content.model.common import (
     FileId,
@@ -23,6 +23,7 @@ from cam_workbench.content.model.common import (
     template,
     unique,
 )
+from cam_workbench.content.model.screening import Item, Outcome, Rule
 
 #: Texts with ``{placeholders}`` (checked when the content loads).
 RuleText = Annotated[Text, template("rule", "outcome", "tier", required=("rule", "outcome"))]
@@ -212,6 +213,24 @@ class WorkshopLabels(StrictModel):
     change_yaml: Text = Field(description="Opens the YAML of the rule change on its slide")
 
 
+class WorkshopRuleChange(StrictModel):
+    """A change to the screening that the workshop tries on a copy of the content.
+
+    Its entries are added to the screening's lists in the copy, which is then loaded with
+    every check of ``cam-workbench validate``; the real content never changes.
+    """
+
+    items: list[Item] = Field(default_factory=list, description="Red flags to add")
+    outcomes: list[Outcome] = Field(default_factory=list, description="Outcomes to add")
+    rules: list[Rule] = Field(default_factory=list, description="Rules to add")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> WorkshopRuleChange:
+        if not (self.items or self.outcomes or self.rules):
+            raise ValueError("the change adds nothing: give items, outcomes or rules to add")
+        return self
+
+
 class PersonasFile(StrictModel):
     """Fictional personas for the educators' workshop notebook."""
 
@@ -220,6 +239,9 @@ class PersonasFile(StrictModel):
     note: Text | None = None
     labels: WorkshopLabels
     personas: Annotated[list[Persona], Field(min_length=1)]
+    rule_change: WorkshopRuleChange | None = Field(
+        default=None, description="The rule change the workshop tries, on a copy of the content"
+    )
 
     patient_facing: ClassVar[bool] = False
 
