@@ -31,7 +31,7 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
         "--max-kernels",
         type=int,
         default=None,
-        help="most patient sessions at once; past it a 'busy' page (default 40)",
+        help="most patient sessions at once; past it a 'busy' page (default 60)",
     )
     serve.add_argument(
         "--workshop",
