@@ -131,3 +131,7 @@ def test_no_module_is_over_600_lines():
         if lines > MAX_LINES and module not in PENDING_ISSUE_13
     ]
     assert not too_long, "\n".join(too_long)
+
+
+def test_the_package_says_it_is_typed():
+    assert (PACKAGE / "py.typed").is_file()  # declared in package data; mypy runs in `make lint`

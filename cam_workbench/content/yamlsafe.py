@@ -179,7 +179,7 @@ def _to_data(
     return _scalar(node, loader)
 
 
-def _scalar(node: yaml.ScalarNode, loader: _StrictLoader) -> Any:
+def _scalar(node: yaml.Node, loader: _StrictLoader) -> Any:
     """Construct a scalar; dates stay text so the model parses them."""
     # Dates stay text; so do '<<' (merge) and '=' (value), whose implicit tags the safe
     # constructor cannot build (it would raise instead of reporting a problem).

@@ -87,6 +87,11 @@ class Session:
         return self.before is None and self.after is None and self.date is None and not self.note
 
 
+def _with_score(session: Session, which: Which, score: int | None) -> Session:
+    """The session with its pain score ``before`` or ``after`` treatment set."""
+    return replace(session, before=score) if which == "before" else replace(session, after=score)
+
+
 class SessionLog:
     """One patient's sessions, kept in their kernel only. Bad values are never stored.
 
@@ -132,9 +137,9 @@ class SessionLog:
         try:
             score = parse_score(text)
         except EntryError:
-            self._put(replace(self.session(number), **{which: None}))
+            self._put(_with_score(self.session(number), which, None))
             raise
-        self._put(replace(self.session(number), **{which: score}))
+        self._put(_with_score(self.session(number), which, score))
         return score
 
     def set_date(self, number: int, date: dt.date | None) -> None:

@@ -279,7 +279,9 @@ def readability_rows(parts: Sequence[Part], by: str = "section") -> list[dict[st
     """
     groups: dict[tuple[str, ...], list[Part]] = {}
     for part in parts:
-        key = (part.file, part.language) if by == "file" else (part.file, part.language, part.id)
+        key: tuple[str, ...] = (part.file, part.language)
+        if by != "file":
+            key += (part.id,)
         groups.setdefault(key, []).append(part)
     rows: list[dict[str, object]] = []
     for key, members in groups.items():

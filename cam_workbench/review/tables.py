@@ -91,7 +91,7 @@ def rules_table(content: ContentSet, language: str = "en") -> pd.DataFrame:
 
 def signoff_table(content: ContentSet) -> pd.DataFrame:
     """Return the sign-off state of every patient content file."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "file": s.file,
             "state": s.state.value,

@@ -72,11 +72,14 @@ class QuestionScreen(w.VBox):
 class GuideScreen(w.VBox):
     """The guide, one section at a time, with a list of sections and Back/Next."""
 
+    children: tuple[w.Widget, ...]  # the traitlet VBox has (add_part inserts parts in it)
+
     def __init__(self, guide: GuideFile, shared: SharedFile, looks: Looks) -> None:
         """Build the section list and the section view."""
         self._guide = guide
         self._shared = shared
         self._looks = looks
+        self.current = 0
         self.top = looks.html()
         intro = body_html(guide.intro) if guide.intro else ""
         contents = f"<p><strong>{escape(shared.ui.guide_contents)}</strong></p>"
@@ -90,7 +93,6 @@ class GuideScreen(w.VBox):
         self.next_button = w.Button(description=shared.ui.next, style=looks.button_style)
         self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
         self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
-        self.current = 0
         self.nav = nav = w.Box(self.section_buttons, layout=looks.layout).add_class("cam-nav")
         self._parts: list[w.Box] = []  # entries added by add_part (e.g. the session tracker)
         steps = w.HBox([self.previous_button, self.next_button], layout=looks.layout)

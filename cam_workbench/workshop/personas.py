@@ -91,7 +91,8 @@ def walk(content: ContentSet, p: Persona | str, language: str = "en") -> Walk:
     answers = Answers.of(p.answers.flags, none_of_these=p.answers.none_of_these)
     screens = [flow.state.screen]
     state = flow.submit(answers)
-    if state.prompt is not None or state.decision is None:
+    decision = state.decision
+    if state.prompt is not None or decision is None:
         raise ValueError(f"persona {p.id!r} gives answers the screening refuses: {state.prompt}")
     screens.append(state.screen)
     if state.screen is Screen.outcome and p.answers.cleared_by_doctor:
@@ -101,4 +102,4 @@ def walk(content: ContentSet, p: Persona | str, language: str = "en") -> Walk:
     sessions = persona_sessions(p)
     trackers = content.of_kind(TrackerFile, language)
     said = report(trackers[0], sessions) if sessions and trackers else None
-    return Walk(p, answers, state.decision, tuple(screens), sessions, said)
+    return Walk(p, answers, decision, tuple(screens), sessions, said)

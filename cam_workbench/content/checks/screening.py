@@ -9,6 +9,7 @@ set is decided, every item used and every outcome reached).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from cam_workbench.content import rules
 from cam_workbench.content.checks.file import entries, ids
@@ -24,11 +25,13 @@ def check_rules(parsed: Parsed, path: str) -> Iterator[Problem]:
     for index, rule in entries(parsed.data, "rules"):
         line = parsed.line_of(("rules", index))
         name = rule.get("id", f"#{index + 1}")
-        when = rule.get("when") if isinstance(rule.get("when"), dict) else {}
+        found = rule.get("when")
+        when: dict[str, Any] = found if isinstance(found, dict) else {}
         if not (when.get("any_of") or when.get("all_of") or when.get("none_of_these")):
             yield problem(ProblemCode.empty_rule, path, line, rule=name)
         for key in ("any_of", "all_of"):
-            refs = when.get(key) if isinstance(when.get(key), list) else []
+            listed = when.get(key)
+            refs: list[Any] = listed if isinstance(listed, list) else []
             for ref_index, ref in enumerate(refs):
                 if isinstance(ref, str) and ref not in items:
                     yield problem(

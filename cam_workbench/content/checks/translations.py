@@ -188,9 +188,9 @@ def check_logic(pair: Pair) -> Iterator[Problem]:
         yield differs(("rules",), "the order of the rules (it decides between equal tiers)")
     source_outcomes = _by_id(source.get("outcomes"))
     for outcome_id, (index, outcome) in _by_id(translation.get("outcomes")).items():
-        original = source_outcomes.get(outcome_id, (0, None))[1]
+        twin = source_outcomes.get(outcome_id)
         for key in ("tier", "gate", "stop"):
-            if original is not None and outcome.get(key) != original.get(key):
+            if twin is not None and outcome.get(key) != twin[1].get(key):
                 yield differs(("outcomes", index, key), f"{key} of outcome '{outcome_id}'")
 
 
