@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, edit, line_of, write_yaml
+from helpers import CONTENT, edit, line_of, write_yaml
 
 from cam_workbench.cli import build_parser, main
 from cam_workbench.content.yamlsafe import MAX_BYTES

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import CONTENT
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import JargonFile, JargonTerm
@@ -12,16 +11,9 @@ from cam_workbench.content.parts import Part
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.review import jargon
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
 
 def _part(*blocks: str, heading: str | None = None) -> Part:
     return Part("en/x.yaml", "guide", "x", "en", "sections/a", heading, blocks, 1, {})
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 def test_jargon_list_is_content(content):

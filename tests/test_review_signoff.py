@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import english_only
+from helpers import CONTENT, english_only
 
 from cam_workbench.cli import main
 from cam_workbench.content import signoff as record_status
@@ -18,7 +18,6 @@ from cam_workbench.content.model import SignoffFile
 from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.review import signoff
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 ENGLISH = ["en/acupuncture.yaml", "en/screening.yaml", "en/shared.yaml", "en/tracker.yaml"]
 PATIENT_FILES = [*ENGLISH, *(name.replace("en/", "es/") for name in ENGLISH)]  # es: translation
 OLD = "It most often takes about 4 sessions to tell if acupuncture is helping you."
@@ -38,8 +37,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_shipped_content_is_unapproved():
-    content = load_content(CONTENT)
+def test_shipped_content_is_unapproved(content):
     assert record_status.signoff_of(content).approvals == []
     assert record_status.unapproved_files(CONTENT) == PATIENT_FILES
 

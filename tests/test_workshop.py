@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from conftest import CONTENT, assert_problem, edit, line_of, problems_loading
+from helpers import CONTENT, assert_problem, edit, line_of, problems_loading
 
 from cam_workbench.cli import build_parser
 from cam_workbench.content.loading import load_content
@@ -42,11 +42,6 @@ rules:
       any_of: [leg_symptoms]
     outcome: urgent
 """
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from cam_workbench.content.model import Notice, ScreeningFile, SharedFile, Track
 from cam_workbench.content.signoff import publication_blockers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
-# they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
+# they are light (no pandas, no plotting; tests/test_views_patient_imports.py checks that).
 from cam_workbench.fhir.response import questionnaire_response
 from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
 from cam_workbench.paths import default_content_dir

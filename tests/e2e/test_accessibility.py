@@ -17,7 +17,6 @@ pytestmark = pytest.mark.e2e
 CONTENT = load_content(Path(__file__).resolve().parents[2] / "content")
 LANGUAGES = CONTENT.languages
 AXE = Axe()
-FOCUSABLE = "button, input, a[href], summary, select, textarea, [tabindex]:not([tabindex='-1'])"
 
 
 def texts(language: str):

@@ -7,8 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import CONTENT
-from spanish import add_spanish
+from helpers import CONTENT
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import Item
@@ -196,8 +195,7 @@ def test_summary_refuses_inconsistent_input():
         summary_html(SCREENING, SHARED, Answers(), evaluate(SCREENING, FLAGGED), DAY)
 
 
-def test_summary_in_spanish_uses_spanish_words_and_refuses_mixed_languages(content_copy):
-    content = load_content(add_spanish(content_copy))
+def test_summary_in_spanish_uses_spanish_words_and_refuses_mixed_languages(content):
     es, shared_es = content.screening("es"), content.shared("es")
     answers = Answers.of(["leg_symptoms"])
     html = summary_html(es, shared_es, answers, evaluate(es, answers), DAY)

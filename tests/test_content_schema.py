@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, SCHEMA, edit
+from helpers import CONTENT, SCHEMA, edit
 
 from cam_workbench.content.loading import content_files
 from cam_workbench.content.model import content_json_schema

@@ -10,7 +10,6 @@ import io
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,6 @@ from cam_workbench.logic.tracker import SessionLog
 from cam_workbench.render.chart import Series, line_chart_svg
 from cam_workbench.views import PatientDashboard
 from cam_workbench.views.tracker import TrackerPanel, chart_label
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,9 @@ import csv
 import datetime as dt
 import io
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
-from conftest import assert_problem, edit, line_of, problems_loading
+from helpers import CONTENT, assert_problem, edit, line_of, problems_loading
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
@@ -30,7 +29,6 @@ from cam_workbench.logic.tracker import (
     sessions_from_scores,
 )
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 TRACKER: TrackerFile = load_content(CONTENT).of_kind(TrackerFile, "en")[0]
 M = TRACKER.messages
 BANDS = {b.id: b for b in TRACKER.bands}

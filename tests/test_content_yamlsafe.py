@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import assert_problem, problems_of_file, write_yaml
+from helpers import assert_problem, problems_of_file, write_yaml
 
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.content.yamlsafe import MAX_BYTES, MAX_DEPTH, parse

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CONTENT, english_only
+from helpers import CONTENT, english_only
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import ScreeningFile

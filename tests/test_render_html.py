@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import CONTENT
+from helpers import CONTENT
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import BulletList, ListStyle

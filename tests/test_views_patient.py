@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import pytest
+from helpers import CONTENT
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.logic.flow import Screen
 from cam_workbench.views import PatientDashboard
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 @pytest.fixture

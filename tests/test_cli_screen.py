@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONTENT
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir_checks import check_response
-from spanish import add_spanish
+from helpers import CONTENT
 
 from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
@@ -200,12 +199,11 @@ def test_a_language_without_content_lists_the_languages(capsys):
     assert "no screening in language 'fr' — available: en, es" in err
 
 
-def test_spanish_content_is_used_when_it_exists(content_copy, capsys):
-    add_spanish(content_copy)
+def test_spanish_content_is_used_when_it_exists(capsys):
     args = [
         "screen",
         "--content",
-        str(content_copy),
+        str(CONTENT),
         "--lang",
         "es",
         "--answer",

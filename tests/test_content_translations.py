@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, edit, line_of, problems_loading
+from helpers import CONTENT, edit, line_of, problems_loading
 
 from cam_workbench.cli import main
 from cam_workbench.content.checks.translations import translation_of
@@ -20,7 +20,6 @@ from cam_workbench.content.stamp import stamp_text
 from cam_workbench.logic.screening import evaluate
 from cam_workbench.review import readability
 
-ES_GUIDE = "es/acupuncture.yaml"
 STALE_SENTENCE = "It most often takes about 4 sessions to tell if acupuncture is helping you."
 
 
@@ -47,14 +46,12 @@ def about(found: list[Problem], name: str) -> list[Problem]:
 # --- the shipped Spanish content ---------------------------------------------------------
 
 
-def test_shipped_content_has_no_warnings():
-    content = load_content(CONTENT)
+def test_shipped_content_has_no_warnings(content):
     assert content.warnings == ()
     assert content.languages == ["en", "es"]
 
 
-def test_spanish_files_are_drafts_marked_as_translations():
-    content = load_content(CONTENT)
+def test_spanish_files_are_drafts_marked_as_translations(content):
     spanish = [f.model for f in content.files if f.relpath.split("/")[-2:-1] == ["es"]]
     assert {m.kind for m in spanish} >= {"screening", "guide", "shared"}
     for model in spanish:
@@ -65,8 +62,7 @@ def test_spanish_files_are_drafts_marked_as_translations():
         assert stamp.source_hash == file_hash(content.of_kind(type(model), "en")[0])
 
 
-def test_content_set_gives_each_language():
-    content = load_content(CONTENT)
+def test_content_set_gives_each_language(content):
     assert content.screening("es").question.startswith("¿")
     assert content.guide("es").meta.language == "es"
     assert content.shared("es").ui.language_name == "Español"
@@ -76,8 +72,7 @@ def test_content_set_gives_each_language():
     assert "911" in content.shared("es").emergency.body[0]
 
 
-def test_spanish_decides_exactly_as_english():
-    content = load_content(CONTENT)
+def test_spanish_decides_exactly_as_english(content):
     en, es = content.screening("en"), content.screening("es")
     assert [i.id for i in es.items] == [i.id for i in en.items]
     for answers in all_answer_sets(en):
@@ -89,10 +84,10 @@ def test_spanish_files_need_clinical_sign_off():
     assert {"es/acupuncture.yaml", "es/screening.yaml", "es/shared.yaml"} <= set(blocking)
 
 
-def test_smog_is_not_computed_for_spanish_and_sentences_stay_short():
+def test_smog_is_not_computed_for_spanish_and_sentences_stay_short(content):
     with pytest.raises(readability.UnsupportedLanguage):
         readability.analyse("Hola. ¿Cómo está usted?", language="es")
-    parts = [p for p in patient_parts(load_content(CONTENT)) if p.language == "es"]
+    parts = [p for p in patient_parts(content) if p.language == "es"]
     sentences = [
         s
         for part in parts
@@ -407,7 +402,7 @@ def test_the_catalogue_marks_the_translation_reviewer_warnings():
     assert str(found) == ("a.yaml:3: warning: what — fix")
 
 
-def test_answers_in_spanish_use_the_same_ids():
-    es = load_content(CONTENT).screening("es")
+def test_answers_in_spanish_use_the_same_ids(content):
+    es = content.screening("es")
     decision = evaluate(es, Answers.of(["leg_symptoms"]))
     assert decision.outcome.heading == "Hable primero con su médico"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import CONTENT
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.rules import Answers
 from cam_workbench.logic.flow import PatientFlow, Screen
 from cam_workbench.logic.screening import AnswerProblem
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import (
+from helpers import (
     CONTENT,
     assert_problem,
     find,
@@ -52,8 +52,7 @@ NONE_RULE = """\
 ALL_FLAGS = "[leg_symptoms, bladder_bowel, fever_nausea, cancer_weight]"
 
 
-def test_shipped_content_loads():
-    content = load_content(CONTENT)
+def test_shipped_content_loads(content):
     assert [item.id for item in content.screening().items] == [
         "leg_symptoms",
         "bladder_bowel",
