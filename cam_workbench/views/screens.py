@@ -1,7 +1,8 @@
 """The patient dashboard's screens: the question, the outcome's parts, and the guide.
 
-Each is a widget container built from the content; :class:`~cam_workbench.views.patient.
-PatientDashboard` shows one at a time and wires their buttons to the patient's flow.
+Each is a widget container built from the content; the dashboard
+(:class:`~cam_workbench.views.patient.PatientDashboard`) shows one at a time and wires their
+buttons to the patient's flow.
 """
 
 from __future__ import annotations
