@@ -30,8 +30,9 @@ benchmark: $(STAMP) chromium
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-## Run every test: lint, content validation, schema check, unit, notebook and browser tests.
+## Run every test: lint and types, content validation, schema check, unit, notebook and browser tests.
 test: $(STAMP) chromium lint
 	$(BIN)/cam-workbench validate
 	$(BIN)/cam-workbench schema --check

@@ -14,9 +14,9 @@ from typing import Any
 from _procs import memory_kib
 from _servers import Server
 
-# The browser tests' Chromium and flags (tests/conftest.py): one definition for both.
+# The browser tests' Chromium and flags (tests/helpers.py): one definition for both.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from helpers import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 CHROMIUM = chromium_path() or "/usr/bin/chromium"
 """Debian's Chromium, or $CAM_CHROMIUM (as for the browser tests)."""

@@ -45,7 +45,7 @@ MINIMAL_TEXTS = PageTexts(
 def dashboard_texts() -> PageTexts:
     """The patient dashboard's texts, from the shipped English content."""
     sys.path.insert(0, str(REPO))
-    from cam_workbench.loading import load_content
+    from cam_workbench.content.loading import load_content
 
     content = load_content(REPO / "content")
     screening, shared = content.screening("en"), content.shared("en")

@@ -1,9 +1,11 @@
 """CAM workbench: clinical content (YAML) → validated model → patient dashboard and tools."""
 
-from cam_workbench.errors import ContentError, Problem
-from cam_workbench.loading import ContentSet, load_content
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.problems import ContentError, Problem, ProblemCode
+from cam_workbench.content.rules import Answers, Decision, decide
+from cam_workbench.logic.screening import AnswerError, evaluate
 from cam_workbench.paths import default_content_dir
-from cam_workbench.screening import AnswerError, Answers, Decision, decide, evaluate
 
 __all__ = [
     "AnswerError",
@@ -12,6 +14,7 @@ __all__ = [
     "ContentSet",
     "Decision",
     "Problem",
+    "ProblemCode",
     "decide",
     "default_content_dir",
     "evaluate",

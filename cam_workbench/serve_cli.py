@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from cam_workbench.loading import ContentSet
+from cam_workbench.content.contentset import ContentSet
 from cam_workbench.paths import CONTENT_ENV
 from cam_workbench.serving_options import ServeOptions
 from cam_workbench.serving_runtime import (

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
-from cam_workbench.loading import ContentSet, load_content
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.loading import load_content
 
 try:  # POSIX: a lock the kernel releases when the process dies
     import fcntl

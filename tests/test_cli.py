@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, edit, line_of, write_yaml
+from helpers import CONTENT, edit, line_of, write_yaml
 
 from cam_workbench.cli import build_parser, main
+from cam_workbench.content.yamlsafe import MAX_BYTES
 from cam_workbench.paths import CONTENT_ENV
-from cam_workbench.yamlsafe import MAX_BYTES
 
 BIN = Path(sys.executable).parent
 SCRIPT = shutil.which("cam-workbench", path=str(BIN)) or shutil.which("cam-workbench")
@@ -200,3 +200,17 @@ def test_hostile_file_gives_problems_never_a_traceback(content_copy, text, capsy
     *problems, _summary = captured.err.splitlines()
     assert problems and all(PROBLEM_LINE.match(line) for line in problems), captured.err
     assert all(f"{filename}:" in line for line in problems)
+
+
+def test_serve_help_names_the_real_max_kernels_default():
+    import dataclasses
+
+    from cam_workbench.serving import ServeOptions
+
+    default = next(f.default for f in dataclasses.fields(ServeOptions) if f.name == "max_kernels")
+    serve = next(
+        action.choices["serve"]
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    assert f"(default {default})" in " ".join(serve.format_help().split())

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, edit, english_only
 from fhir.resources.questionnaire import Questionnaire as QuestionnaireR5
 from fhir.resources.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseR5,
@@ -17,55 +16,39 @@ from fhir.resources.R4B.questionnaire import Questionnaire as QuestionnaireR4
 from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseR4,
 )
-from spanish import SPANISH, add_spanish
+from fhir_checks import _enabled_in, check_questionnaire, check_response, walk_items
+from helpers import CONTENT, edit, english_only
 
 from cam_workbench.cli import main
-from cam_workbench.export.fhir import (
+from cam_workbench.content.loading import load_content, load_file
+from cam_workbench.content.model import ScreeningFile, Status
+from cam_workbench.content.problems import ProblemCode
+from cam_workbench.content.rules import Answers, all_answer_sets
+from cam_workbench.fhir.constants import (
     HINT_LINK,
     NONE_LINK,
     OUTCOME_LINK,
     QUESTION_LINK,
     TRANSLATION_URL,
     WAY_ON_URL,
-    ReviewDates,
     cleared_link,
     outcome_link,
-    questionnaire,
-    questionnaire_response,
 )
-from cam_workbench.export.fhir_checks import (
-    _enabled_in,
-    check_questionnaire,
-    check_response,
-    walk_items,
-)
-from cam_workbench.export.fhir_import import (
+from cam_workbench.fhir.importer import (
     PLACEHOLDER,
     ImportProblem,
     import_questionnaire,
     screening_yaml,
 )
-from cam_workbench.loading import load_content, load_file
-from cam_workbench.model import ScreeningFile, Status
-from cam_workbench.screening import (
-    AnswerError,
-    Answers,
-    WayOn,
-    all_answer_sets,
-    evaluate,
-    way_on,
-)
+from cam_workbench.fhir.questionnaire import ReviewDates, questionnaire
+from cam_workbench.fhir.response import questionnaire_response
+from cam_workbench.logic.screening import AnswerError, WayOn, evaluate, way_on
 
 DATE = dt.date(2026, 5, 1)
 AUTHORED = dt.datetime(2026, 5, 1, 14, 30, tzinfo=dt.UTC)
 MODELS = {"R4": QuestionnaireR4, "R5": QuestionnaireR5}
 RESPONSE_MODELS = {"R4": QuestionnaireResponseR4, "R5": QuestionnaireResponseR5}
 VERSIONS = ["R4", "R5"]
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +80,6 @@ def without_urgent(target: Path) -> Path:
     data["rules"] = [r for r in data["rules"] if r["outcome"] != "urgent"]
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return target
-
-
-@pytest.fixture
-def spanish(content_copy: Path):
-    return load_content(add_spanish(content_copy))
 
 
 def valid(resource: dict, version: str) -> dict:
@@ -269,8 +247,18 @@ def _system(q: dict) -> str:
     return by_link(q)[OUTCOME_LINK]["answerOption"][0]["valueCoding"]["system"]
 
 
-def test_spanish_travels_as_translation_extensions(spanish):
-    en, es = spanish.screening("en"), spanish.screening("es")
+def spanish_of(element: dict, name: str = "text") -> str | None:
+    """The Spanish text of ``element[name]``, from its translation extension (None if none)."""
+    for ext in element.get(f"_{name}", {}).get("extension", []):
+        assert ext["url"] == TRANSLATION_URL
+        parts = {p["url"]: p for p in ext["extension"]}
+        if parts["lang"]["valueCode"] == "es":
+            return parts["content"]["valueString"]
+    return None
+
+
+def test_spanish_travels_as_translation_extensions(content):
+    en, es = content.screening("en"), content.screening("es")
     result = questionnaire(en, date=DATE, translations=[es])
     for version in VERSIONS:
         valid(
@@ -278,28 +266,27 @@ def test_spanish_travels_as_translation_extensions(spanish):
         )
     q = result.resource
     items = by_link(q)
-
-    def spanish_of(element: dict, name: str = "text") -> str | None:
-        for ext in element.get(f"_{name}", {}).get("extension", []):
-            assert ext["url"] == TRANSLATION_URL
-            parts = {p["url"]: p for p in ext["extension"]}
-            if parts["lang"]["valueCode"] == "es":
-                return parts["content"]["valueString"]
-        return None
-
-    assert spanish_of(q, "title") == SPANISH[en.meta.title]
-    assert spanish_of(items[QUESTION_LINK]) == SPANISH[en.question]
-    assert spanish_of(items["leg_symptoms"]) == SPANISH[en.items[0].text]
-    assert spanish_of(items[NONE_LINK]) == SPANISH[en.none_option.text]
+    assert spanish_of(q, "title") == es.meta.title
+    assert spanish_of(items[QUESTION_LINK]) == es.question
+    assert spanish_of(items[HINT_LINK]) == es.hint
+    for en_item, es_item in zip(en.items, es.items, strict=True):
+        assert spanish_of(items[en_item.id]) == es_item.text
+    assert spanish_of(items[NONE_LINK]) == es.none_option.text
     assert spanish_of(items[outcome_link("see_doctor")]) == "Hable primero con su médico"
     assert spanish_of(items[OUTCOME_LINK]) == "Su resultado"
-    # not translated (still the English text): no translation extension
-    assert spanish_of(items["bladder_bowel"]) is None
-    assert spanish_of(items[HINT_LINK]) is None
 
 
-def test_a_translation_that_does_not_line_up_is_noted(spanish):
-    en, es = spanish.screening("en"), spanish.screening("es")
+def test_a_translation_the_same_as_the_source_travels_not(content):
+    en, es = content.screening("en"), content.screening("es")
+    untranslated = es.items[0].model_copy(update={"text": en.items[0].text})
+    same = es.model_copy(update={"items": [untranslated, *es.items[1:]]})
+    items = by_link(questionnaire(en, date=DATE, translations=[same]).resource)
+    assert spanish_of(items[en.items[0].id]) is None  # still the English text: no extension
+    assert spanish_of(items[en.items[1].id]) == es.items[1].text
+
+
+def test_a_translation_that_does_not_line_up_is_noted(content):
+    en, es = content.screening("en"), content.screening("es")
     fewer = es.model_copy(update={"items": es.items[:-1]})
     notes = questionnaire(en, date=DATE, translations=[fewer]).notes
     assert any("no translation for" in n and "item.cancer_weight" in n for n in notes)
@@ -473,7 +460,7 @@ def _placeholders_reported(data: dict, tmp_path: Path) -> list:
     path.write_text(text, encoding="utf-8")
     loaded, problems = load_file(path, str(path))
     assert loaded is None, "a screening with placeholders must not load"
-    assert {p.code for p in problems} == {"placeholder_text"}, [str(p) for p in problems]
+    assert {p.code for p in problems} == {ProblemCode.placeholder_text}, [str(p) for p in problems]
     lines = text.splitlines()
     for found in problems:
         assert "TODO" in lines[found.line - 1], found
@@ -499,9 +486,9 @@ def test_round_trip_export_import_export_is_stable(source_rule, tmp_path, versio
         assert evaluate(again, decided).outcome.id == evaluate(screening, decided).outcome.id
 
 
-def test_round_trip_keeps_translations(source_rule, tmp_path):
+def test_round_trip_keeps_translations(content, source_rule, tmp_path):
     en = source_rule
-    es = load_content(CONTENT).screening("es")
+    es = content.screening("es")
     es = es.model_copy(
         update={
             "outcomes": [o for o in es.outcomes if o.id != "urgent"],

@@ -9,15 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import english_only
+from helpers import CONTENT, REPO, english_only
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.rules import Answers, decide
 from cam_workbench.review import decision_table
-from cam_workbench.screening import Answers, decide
 
-ROOT = Path(__file__).resolve().parent.parent
-CONTENT = ROOT / "content"
-NOTEBOOK = ROOT / "notebooks" / "clinical_review.ipynb"
+NOTEBOOK = REPO / "notebooks" / "clinical_review.ipynb"
 FEVER_URGENT = (
     "  - id: fever_urgent\n    when:\n      any_of: [fever_nausea]\n    outcome: urgent\n"
 )
@@ -37,8 +35,8 @@ def _add_rule(content_dir: Path, rule: str) -> None:
     path.write_text(text.replace("rules:\n", f"rules:\n{rule}", 1), encoding="utf-8")
 
 
-def test_seventeen_rows_for_four_flags():
-    screening = load_content(CONTENT).screening()
+def test_seventeen_rows_for_four_flags(content):
+    screening = content.screening()
     rows = decision_table.table_rows(screening)
     assert len(rows) == 17  # 2^4 flag combinations + "none of these"
     assert rows[0]["none_of_these"] == "x" and rows[0]["outcome"] == "proceed"
@@ -57,16 +55,16 @@ def test_seventeen_rows_for_four_flags():
     assert len(combos) == 16
 
 
-def test_rows_agree_with_decide():
-    screening = load_content(CONTENT).screening()
+def test_rows_agree_with_decide(content):
+    screening = content.screening()
     for row in decision_table.decision_rows(screening):
         decision = decide(screening, row.answers)
         assert row.outcome == (decision.outcome.id if decision else row.outcome)
         assert row.decided_by == (decision.rule.id if decision else "")
 
 
-def test_shipped_rules_all_fire():
-    rules = decision_table.rule_rows(load_content(CONTENT).screening())
+def test_shipped_rules_all_fire(content):
+    rules = decision_table.rule_rows(content.screening())
     assert [(r["rule"], r["fires_for"], r["decides"], r["flag"]) for r in rules] == [
         ("bladder_bowel_urgent", 8, 8, ""),
         ("any_red_flag", 15, 7, ""),  # outranked by the urgent tier for the other 8
@@ -135,7 +133,7 @@ def _nbval(content_dir: Path) -> subprocess.CompletedProcess[str]:
             "--nbval-lax",
             str(NOTEBOOK),
         ],
-        cwd=ROOT,
+        cwd=REPO,
         env=env,
         capture_output=True,
         text=True,

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
+from helpers import CONTENT
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.review import inventory
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 DUE = dt.date(2027, 2, 28)  # next_review_due of every shipped file
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 def test_every_section_and_item_is_listed(content):

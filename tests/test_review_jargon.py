@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import CONTENT
 
-from cam_workbench.loading import load_content
-from cam_workbench.model import JargonFile, JargonTerm
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import JargonFile, JargonTerm
+from cam_workbench.content.parts import Part
+from cam_workbench.content.problems import ProblemCode
 from cam_workbench.review import jargon
-from cam_workbench.review.units import Part
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 
 def _part(*blocks: str, heading: str | None = None) -> Part:
     return Part("en/x.yaml", "guide", "x", "en", "sections/a", heading, blocks, 1, {})
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 def test_jargon_list_is_content(content):
@@ -81,7 +74,7 @@ def test_where_each_term_appears_in_the_shipped_content(content):
 def test_duplicate_terms_are_refused(tmp_path):
     import shutil
 
-    from cam_workbench.errors import ContentError
+    from cam_workbench.content.problems import ContentError
 
     shutil.copytree(CONTENT, tmp_path / "content")
     path = tmp_path / "content" / "en" / "jargon.yaml"
@@ -91,5 +84,5 @@ def test_duplicate_terms_are_refused(tmp_path):
     )
     with pytest.raises(ContentError) as error:
         load_content(tmp_path / "content")
-    assert [p.code for p in error.value.problems] == ["wrong_value"]
+    assert [p.code for p in error.value.problems] == [ProblemCode.wrong_value]
     assert "'chronic' appears twice" in error.value.problems[0].what

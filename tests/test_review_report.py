@@ -6,16 +6,15 @@ import datetime as dt
 import re
 import shutil
 import socket
-from pathlib import Path
 
 import pytest
+from helpers import CONTENT
 
 from cam_workbench.cli import main
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.review import readability
 from cam_workbench.review.report import build_report
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 PARTS = [
     'id="status"',
     'id="inventory"',
@@ -54,8 +53,8 @@ def test_report_command_writes_every_part_offline(tmp_path, offline, capsys):
     assert "not approved by a clinical reviewer yet" in html  # sign-off
 
 
-def test_report_is_self_contained():
-    html = build_report(load_content(CONTENT), dt.date(2026, 6, 1))
+def test_report_is_self_contained(content):
+    html = build_report(content, dt.date(2026, 6, 1))
     assert "<style>" in html
     assert not re.search(r"<script|<link|<img|<iframe|@import|url\(|src=", html, re.IGNORECASE)
     assert html.count("<table>") >= 10

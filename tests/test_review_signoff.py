@@ -7,15 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import english_only
+from helpers import CONTENT, english_only
 
 from cam_workbench.cli import main
-from cam_workbench.errors import ContentError
-from cam_workbench.loading import load_content
-from cam_workbench.model import SignoffFile
+from cam_workbench.content import signoff as record_status
+from cam_workbench.content.contentset import NotAContentFile, resolve_file
+from cam_workbench.content.fingerprints import file_hash
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import SignoffFile
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.review import signoff
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 ENGLISH = ["en/acupuncture.yaml", "en/screening.yaml", "en/shared.yaml", "en/tracker.yaml"]
 PATIENT_FILES = [*ENGLISH, *(name.replace("en/", "es/") for name in ENGLISH)]  # es: translation
 OLD = "It most often takes about 4 sessions to tell if acupuncture is helping you."
@@ -35,10 +37,9 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_shipped_content_is_unapproved():
-    content = load_content(CONTENT)
-    assert signoff.signoff_of(content).approvals == []
-    assert signoff.unapproved_files(CONTENT) == PATIENT_FILES
+def test_shipped_content_is_unapproved(content):
+    assert record_status.signoff_of(content).approvals == []
+    assert record_status.unapproved_files(CONTENT) == PATIENT_FILES
 
 
 def test_approve_then_review_status_passes(content_dir, capsys):
@@ -48,7 +49,7 @@ def test_approve_then_review_status_passes(content_dir, capsys):
     out = capsys.readouterr().out
     assert all(f"approved {name}" in out for name in PATIENT_FILES)
     assert main(["review-status", "--content", str(content_dir)]) == 0
-    assert signoff.unapproved_files(content_dir) == []
+    assert record_status.unapproved_files(content_dir) == []
     # The record is a content file like any other: it loads and validates.
     record = load_content(content_dir).of_kind(SignoffFile)[0]
     assert {a.file for a in record.approvals} == set(PATIENT_FILES)
@@ -65,12 +66,14 @@ def test_changed_sentence_names_file_and_section_until_approved(content_dir, cap
     assert "section 'sections/why_it_is_done' changed" in out
     assert f"- body[6]: {OLD}" in out and f"+ body[6]: {NEW}" in out
     assert "en/screening.yaml: approved" in out
-    assert signoff.unapproved_files(content_dir) == ["en/acupuncture.yaml"]
+    assert record_status.unapproved_files(content_dir) == ["en/acupuncture.yaml"]
     approve = ["approve", "--content", str(content_dir), "--reviewer", "Reviewer B"]
     assert main([*approve, "en/acupuncture.yaml"]) == 0
     assert main(["review-status", "--content", str(content_dir)]) == 0
-    assert signoff.unapproved_files(content_dir) == []
-    by_file = {a.file: a.reviewer for a in signoff.signoff_of(load_content(content_dir)).approvals}
+    assert record_status.unapproved_files(content_dir) == []
+    by_file = {
+        a.file: a.reviewer for a in record_status.signoff_of(load_content(content_dir)).approvals
+    }
     assert by_file == {
         name: "Reviewer B" if name == "en/acupuncture.yaml" else "Reviewer A"
         for name in PATIENT_FILES
@@ -85,7 +88,7 @@ def test_layout_comments_and_bookkeeping_are_not_changes(content_dir):
     _edit(guide, "last_reviewed: null", "last_reviewed: 2026-11-27")
     _edit(guide, "version: 1.1.0", "version: 1.1.1")
     _edit(guide, "sources: [program-practice]\n", "sources:\n      - program-practice\n")
-    assert signoff.unapproved_files(content_dir) == []
+    assert record_status.unapproved_files(content_dir) == []
 
 
 def test_added_and_removed_sections_are_reported(content_dir):
@@ -97,7 +100,7 @@ def test_added_and_removed_sections_are_reported(content_dir):
         "  - id: urgent_bladder\n    when:\n      any_of: [bladder_bowel]\n"
         "    outcome: see_doctor\n  - id: no_red_flags\n",
     )
-    [status] = [s for s in signoff.file_status(load_content(content_dir)) if not s.ok]
+    [status] = [s for s in record_status.file_status(load_content(content_dir)) if not s.ok]
     assert status.file == "en/screening.yaml"
     assert [(c.section, c.change) for c in status.changes] == [("rules/urgent_bladder", "added")]
     assert "+ when.any_of: [bladder_bowel]" in status.changes[0].diff
@@ -106,11 +109,11 @@ def test_added_and_removed_sections_are_reported(content_dir):
 def test_approve_names_files_by_content_or_working_path(content_dir, monkeypatch):
     monkeypatch.chdir(content_dir.parent)
     content = load_content(content_dir)
-    assert signoff.resolve_file(content, "en/shared.yaml") == "en/shared.yaml"
-    assert signoff.resolve_file(content, "content/en/shared.yaml") == "en/shared.yaml"
-    assert signoff.resolve_file(content, content_dir / "en" / "shared.yaml") == "en/shared.yaml"
-    with pytest.raises(signoff.NotAContentFile, match="choose from: en/acupuncture.yaml"):
-        signoff.resolve_file(content, "en/jargon.yaml")
+    assert resolve_file(content, "en/shared.yaml") == "en/shared.yaml"
+    assert resolve_file(content, "content/en/shared.yaml") == "en/shared.yaml"
+    assert resolve_file(content, content_dir / "en" / "shared.yaml") == "en/shared.yaml"
+    with pytest.raises(NotAContentFile, match="choose from: en/acupuncture.yaml"):
+        resolve_file(content, "en/jargon.yaml")
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,7 @@ def test_approve_usage_errors_exit_2(content_dir, args):
     with pytest.raises(SystemExit) as exit_info:
         main(["approve", "--content", str(content_dir), *args])
     assert exit_info.value.code == 2
-    assert signoff.unapproved_files(content_dir) == PATIENT_FILES
+    assert record_status.unapproved_files(content_dir) == PATIENT_FILES
 
 
 def test_approve_refuses_invalid_content(content_dir, capsys):
@@ -149,12 +152,12 @@ def test_approval_records_date_hash_and_sections(content_dir):
     assert names == PATIENT_FILES
     guide = record.approvals[0]
     assert guide.date == dt.date(2026, 1, 2)
-    assert guide.sha256 == signoff.file_hash(content.guide())
+    assert guide.sha256 == file_hash(content.guide())
     assert "sections/why_it_is_done" in [s.id for s in guide.sections]
     path = signoff.write_signoff(content, record)
     assert path == content_dir / "review" / "signoff.yaml"
     # The strict loader (no anchors/aliases, no tags) reads what approve wrote.
-    assert signoff.unapproved_files(content_dir) == []
+    assert record_status.unapproved_files(content_dir) == []
 
 
 def test_approval_of_a_deleted_file_is_a_note(content_dir, capsys):
@@ -172,6 +175,6 @@ def test_second_signoff_file_is_a_content_problem(content_dir, capsys):
     shutil.copy(content_dir / "review" / "signoff.yaml", content_dir / "review" / "extra.yaml")
     with pytest.raises(ContentError) as error:
         load_content(content_dir)
-    assert [p.code for p in error.value.problems] == ["second_signoff"]
+    assert [p.code for p in error.value.problems] == [ProblemCode.second_signoff]
     assert main(["review-status", "--content", str(content_dir)]) == 1
     assert "review/signoff.yaml" in capsys.readouterr().err

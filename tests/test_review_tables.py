@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from cam_workbench.loading import load_content
 from cam_workbench.review import tables
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 def test_every_table_builds(content):

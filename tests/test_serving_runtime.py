@@ -9,9 +9,9 @@ import os
 import stat
 
 import pytest
-from conftest import edit
+from helpers import edit
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 from cam_workbench.serving import ServeOptions, ServerTexts, voila_config
 from cam_workbench.serving_runtime import (
     ContentChanged,

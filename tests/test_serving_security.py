@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import CONTENT
+from helpers import CONTENT
 from jupyter_client.session import Session
 from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
 

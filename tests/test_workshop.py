@@ -7,12 +7,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import CONTENT, edit
+import yaml
+from helpers import CONTENT, assert_problem, edit, line_of, problems_loading
 
 from cam_workbench.cli import build_parser
-from cam_workbench.errors import ContentError
-from cam_workbench.loading import load_content
-from cam_workbench.model import PersonasFile
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import PersonasFile
+from cam_workbench.content.problems import ContentError, ProblemCode
 from cam_workbench.serving import (
     TEMPLATE_ROOT,
     WORKSHOP_TEMPLATE,
@@ -26,6 +27,7 @@ from cam_workbench.workshop import (
     personas,
     personas_html,
     rule_change_html,
+    suggested_change,
     try_rule_change,
     walk,
     walk_html,
@@ -40,11 +42,6 @@ rules:
       any_of: [leg_symptoms]
     outcome: urgent
 """
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT)
 
 
 @pytest.mark.parametrize(
@@ -133,11 +130,27 @@ def test_a_rule_change_in_a_copy_moves_every_answer_with_leg_symptoms_alone(cont
     assert "leg_symptoms_urgent" in page and "<pre>" in page
 
 
+def test_the_workshops_rule_change_is_content(content):
+    change = suggested_change(content)
+    assert yaml.safe_load(change) == yaml.safe_load(LEGS_URGENT)
+    assert len(try_rule_change(CONTENT, change).changed) == 4
+
+
+def test_a_misspelt_rule_change_in_content_is_a_content_problem(content_copy):
+    path = content_copy / "en" / "personas.yaml"
+    text = edit(path, "any_of: [leg_symptoms]", "any: [leg_symptoms]")
+    problems = problems_loading(content_copy)
+    assert_problem(problems, ProblemCode.unknown_key, line_of(text, "any: [leg"), "personas.yaml")
+
+
 def test_a_broken_rule_change_gets_the_validators_message():
     broken = LEGS_URGENT.replace("any_of: [leg_symptoms]", "any_of: [leg_symptom]")
     with pytest.raises(ContentError) as caught:
         try_rule_change(CONTENT, broken)
-    assert any(p.code == "unknown_item" and "leg_symptoms" in str(p) for p in caught.value.problems)
+    assert any(
+        p.code == ProblemCode.unknown_item and "leg_symptoms" in str(p)
+        for p in caught.value.problems
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,6 +179,7 @@ def test_the_notebook_is_thin():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert all("def " not in source and "class " not in source for source in code)
+    assert not any("rules:" in source for source in code), "clinical YAML belongs in content/"
 
 
 def test_serve_workshop_uses_the_offline_reveal_template(tmp_path):

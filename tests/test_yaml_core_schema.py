@@ -7,12 +7,12 @@ YAML 1.1 (PyYAML's default) reads them as booleans, so a Spanish paragraph "No" 
 from __future__ import annotations
 
 import pytest
-from conftest import edit
+from helpers import edit
 
 from cam_workbench.cli import main
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.yamlsafe import parse
 from cam_workbench.workshop import try_rule_change
-from cam_workbench.yamlsafe import parse
 
 ES_INTRO = (
     "  - Le dice qué es la acupuntura y por qué se hace. También le dice qué esperar cuando vaya.\n"

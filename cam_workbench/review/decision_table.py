@@ -1,7 +1,7 @@
 """The screening as a decision table: every possible answer → outcome and deciding rule.
 
-Everything comes from :func:`cam_workbench.screening.decide` and
-:func:`~cam_workbench.screening.rule_fires`, the functions the dashboard uses, so the table
+Everything comes from :func:`cam_workbench.content.rules.decide` and
+:func:`~cam_workbench.content.rules.rule_fires`, the functions the dashboard uses, so the table
 cannot disagree with what a patient sees. For 4 red flags there are 16 combinations of
 flags (the empty one is "nothing chosen", which the dashboard refuses) plus "none of
 these": 15 flag sets + "none of these" + "nothing chosen" = 17 rows.
@@ -13,8 +13,9 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cam_workbench.model import Rule, ScreeningFile
-from cam_workbench.screening import Answers, WayOn, decide, rule_fires, way_on
+from cam_workbench.content.model import Rule, ScreeningFile
+from cam_workbench.content.rules import Answers, decide, rule_fires
+from cam_workbench.logic.screening import WayOn, way_on
 
 CHECKED = "x"
 NOT_CHECKED = "-"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-from cam_workbench.loading import ContentSet
+from cam_workbench.content.contentset import ContentSet, relpath
+from cam_workbench.content.parts import NOT_PATIENT, parts
+from cam_workbench.content.signoff import file_status
 from cam_workbench.review.readability import sentences, words
-from cam_workbench.review.signoff import file_status
-from cam_workbench.review.units import NOT_PATIENT, parts, relpath
 
 #: A review due within this many days is flagged as due soon.
 DUE_SOON_DAYS: Final = 30

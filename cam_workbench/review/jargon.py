@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cam_workbench.loading import ContentSet
-from cam_workbench.model import JargonFile, JargonTerm
-from cam_workbench.review.units import Part, patient_parts
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.model import JargonFile, JargonTerm
+from cam_workbench.content.parts import Part, patient_parts
 
 CONTEXT_CHARS = 40
 

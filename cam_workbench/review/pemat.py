@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from cam_workbench.loading import ContentSet
-from cam_workbench.model import PEMAT_P_ITEMS, PematFile, PematRating
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.model import PEMAT_P_ITEMS, PematFile, PematRating
 
 #: A domain scoring below this percentage is flagged (PEMAT's threshold).
 PEMAT_TARGET: Final = 70.0

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
-from cam_workbench.review.units import Part
+from cam_workbench.content.parts import Part
 
 #: Patient material should be at or below this SMOG grade (NIH: grade 8; AMA: ideally 6).
 SMOG_TARGET: Final = 8.0
@@ -273,13 +273,15 @@ def stats_row(stats: TextStats) -> dict[str, object]:
 def readability_rows(parts: Sequence[Part], by: str = "section") -> list[dict[str, object]]:
     """Score each section (``by="section"``) or each file (``by="file"``).
 
-    ``parts`` are sections with patient text (:func:`~cam_workbench.review.units.patient_parts`).
+    ``parts`` are sections with patient text (:func:`~cam_workbench.content.parts.patient_parts`).
     Headings are left out: they are labels, and short labels would make a text look easier
     than it reads. A language without syllable data gets empty scores and a note.
     """
     groups: dict[tuple[str, ...], list[Part]] = {}
     for part in parts:
-        key = (part.file, part.language) if by == "file" else (part.file, part.language, part.id)
+        key: tuple[str, ...] = (part.file, part.language)
+        if by != "file":
+            key += (part.id,)
         groups.setdefault(key, []).append(part)
     rows: list[dict[str, object]] = []
     for key, members in groups.items():

@@ -14,10 +14,12 @@ from html import escape
 from pathlib import Path
 from typing import Final
 
-from cam_workbench.loading import ContentSet
-from cam_workbench.model import ScreeningFile
-from cam_workbench.review import decision_table, inventory, jargon, pemat, readability, signoff
-from cam_workbench.review.units import patient_parts
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.model import ScreeningFile
+from cam_workbench.content.parts import patient_parts
+from cam_workbench.content.signoff import State, file_status, stale_approvals
+from cam_workbench.review import decision_table, inventory, jargon, pemat, readability
+from cam_workbench.review.signoff import status_lines
 
 Row = dict[str, object]
 Flag = Callable[[Row], bool]
@@ -80,8 +82,8 @@ def _section(anchor: str, title: str, intro: str, body: str) -> str:
 def build_report(content: ContentSet, today: dt.date) -> str:
     """Return the review packet for a content folder as one HTML document."""
     parts = patient_parts(content)
-    statuses = signoff.file_status(content)
-    status_text = "\n".join(signoff.status_lines(statuses, signoff.stale_approvals(content)))
+    statuses = file_status(content)
+    status_text = "\n".join(status_lines(statuses, stale_approvals(content)))
     status_rows: list[Row] = [
         {
             "file": s.file,
@@ -103,7 +105,7 @@ def build_report(content: ContentSet, today: dt.date) -> str:
     pemat_items = pemat.item_rows(content)
 
     def not_approved(row: Row) -> bool:
-        return row["state"] != signoff.State.approved.value
+        return row["state"] != State.approved.value
 
     def overdue(row: Row) -> bool:
         return bool(row.get("overdue"))

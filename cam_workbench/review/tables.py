@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
-from cam_workbench.loading import ContentSet
-from cam_workbench.review import decision_table, inventory, jargon, pemat, readability, signoff
-from cam_workbench.review.units import patient_parts, relpath
+from cam_workbench.content.contentset import ContentSet, relpath
+from cam_workbench.content.parts import patient_parts
+from cam_workbench.content.signoff import file_status
+from cam_workbench.review import decision_table, inventory, jargon, pemat, readability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,7 +91,7 @@ def rules_table(content: ContentSet, language: str = "en") -> pd.DataFrame:
 
 def signoff_table(content: ContentSet) -> pd.DataFrame:
     """Return the sign-off state of every patient content file."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "file": s.file,
             "state": s.state.value,
@@ -98,7 +99,7 @@ def signoff_table(content: ContentSet) -> pd.DataFrame:
             "date": s.approval.date.isoformat() if s.approval else "",
             "changed_sections": ", ".join(c.section for c in s.changes),
         }
-        for s in signoff.file_status(content)
+        for s in file_status(content)
     ]
     return frame(rows)
 

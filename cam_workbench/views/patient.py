@@ -1,15 +1,13 @@
 """The patient dashboard: screening gate, outcome, and the guide, built from content.
 
 Every word comes from the content model; this module only arranges widgets. The view
-observes a :class:`~cam_workbench.flow.PatientFlow` and redraws the current screen.
+observes a :class:`~cam_workbench.logic.flow.PatientFlow` and redraws the current screen.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-from collections.abc import Callable
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -17,23 +15,25 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 from IPython.display import HTML
-from ipywidgets.widgets.widget_bool import CheckboxStyle
-from ipywidgets.widgets.widget_button import ButtonStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
+
+from cam_workbench.content.contentset import ContentSet
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import Notice, ScreeningFile, SharedFile, TrackerFile
+from cam_workbench.content.signoff import publication_blockers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
-# they are light (no pandas, no plotting; tests/test_patient_imports.py checks that).
-from cam_workbench.export.fhir import questionnaire_response
-from cam_workbench.export.summary import summary_html
-from cam_workbench.flow import FlowState, PatientFlow, Screen
-from cam_workbench.loading import ContentSet, load_content
-from cam_workbench.model import GuideFile, Notice, ScreeningFile, SharedFile
+# they are light (no pandas, no plotting; tests/test_views_patient_imports.py checks that).
+from cam_workbench.fhir.response import questionnaire_response
+from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
 from cam_workbench.paths import default_content_dir
-from cam_workbench.render import body_html, heading_html, outcome_html, review_dates_html
-from cam_workbench.screening import AnswerProblem, Answers
+from cam_workbench.render.html import body_html, heading_html, outcome_html, review_dates_html
+from cam_workbench.render.links import data_link
+from cam_workbench.render.summary import summary_html
+from cam_workbench.views.looks import Looks
+from cam_workbench.views.screens import GuideScreen, OutcomeParts, QuestionScreen
 
 if TYPE_CHECKING:
-    from cam_workbench.tracker import SessionLog
+    from cam_workbench.logic.tracker import SessionLog
 
 
 def _css() -> str:
@@ -63,198 +63,6 @@ def _notice_html(
     )
 
 
-class Looks:
-    """One Layout and one style model per widget kind, shared by widgets that keep theirs.
-
-    Each ipywidget otherwise brings its own Layout and style model (three models for one
-    checkbox), and the page fetches and builds every model before it shows the question.
-    Widgets whose layout changes (Back/Next, the guide's parts) keep their own.
-    """
-
-    def __init__(self) -> None:
-        """Make the shared models."""
-        self.layout = w.Layout()
-        self.html_style = HTMLStyle()
-        self.checkbox_style = CheckboxStyle()
-        self.button_style = ButtonStyle()
-
-    def html(self, value: str = "") -> w.HTML:
-        """An HTML widget."""
-        return w.HTML(value, layout=self.layout, style=self.html_style)
-
-    def checkbox(self, description: str) -> w.Checkbox:
-        """An unchecked checkbox, its label beside it (no indent)."""
-        return w.Checkbox(
-            value=False,
-            description=description,
-            indent=False,
-            layout=self.layout,
-            style=self.checkbox_style,
-        )
-
-    def button(self, description: str = "", **kwargs: str) -> w.Button:
-        """A button."""
-        return w.Button(
-            description=description, layout=self.layout, style=self.button_style, **kwargs
-        )
-
-
-class QuestionScreen(w.VBox):
-    """The red-flag question: one checkbox per item, "none of these", and Continue."""
-
-    def __init__(self, screening: ScreeningFile, shared: SharedFile, looks: Looks) -> None:
-        """Build the checkboxes from the screening items."""
-        self._screening = screening
-        heading = heading_html(screening.question, 2)
-        hint = f"<p>{escape(screening.hint)}</p>" if screening.hint else ""
-        self._flags = {item.id: looks.checkbox(item.text) for item in screening.items}
-        self.none_box = looks.checkbox(screening.none_option.text)
-        self.prompt = looks.html().add_class("cam-prompt")
-        self.continue_button = looks.button(shared.ui.continue_, button_style="primary")
-        super().__init__(
-            [
-                looks.html(heading + hint),
-                *self._flags.values(),
-                self.none_box,
-                self.prompt,
-                self.continue_button,
-            ],
-            layout=looks.layout,
-        )
-
-    @property
-    def flags(self) -> dict[str, w.Checkbox]:
-        """The red-flag checkboxes by item id."""
-        return dict(self._flags)
-
-    def answers(self) -> Answers:
-        """The answers as currently checked."""
-        return Answers.of(
-            (item_id for item_id, box in self._flags.items() if box.value),
-            none_of_these=self.none_box.value,
-        )
-
-    def show_prompt(self, kind: AnswerProblem | None) -> None:
-        """Show the content's prompt for incomplete or contradictory answers."""
-        texts = {
-            AnswerProblem.nothing_chosen: self._screening.prompts.nothing_chosen,
-            AnswerProblem.contradiction: self._screening.prompts.contradiction,
-        }
-        text = texts.get(kind) if kind else None
-        self.prompt.value = f'<p role="alert">{escape(text)}</p>' if text else ""
-
-    def clear(self) -> None:
-        """Uncheck everything and hide any prompt."""
-        for box in (*self._flags.values(), self.none_box):
-            box.value = False
-        self.show_prompt(None)
-
-
-class GuideScreen(w.VBox):
-    """The guide, one section at a time, with a list of sections and Back/Next."""
-
-    def __init__(self, guide: GuideFile, shared: SharedFile, looks: Looks) -> None:
-        """Build the section list and the section view."""
-        self._guide = guide
-        self._shared = shared
-        self._looks = looks
-        self.top = looks.html()
-        intro = body_html(guide.intro) if guide.intro else ""
-        contents = f"<p><strong>{escape(shared.ui.guide_contents)}</strong></p>"
-        header = looks.html(heading_html(shared.ui.guide_heading, 2) + intro + contents)
-        self.section_buttons = [looks.button(s.heading) for s in guide.sections]
-        for index, button in enumerate(self.section_buttons):
-            button.on_click(lambda _b, i=index: self.show_section(i))
-        self.section = looks.html()
-        # Back and Next hide and show: a layout of their own each.
-        self.previous_button = w.Button(description=shared.ui.previous, style=looks.button_style)
-        self.next_button = w.Button(description=shared.ui.next, style=looks.button_style)
-        self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
-        self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
-        self.current = 0
-        self.nav = nav = w.Box(self.section_buttons, layout=looks.layout).add_class("cam-nav")
-        self._parts: list[w.Box] = []  # entries added by add_part (e.g. the session tracker)
-        steps = w.HBox([self.previous_button, self.next_button], layout=looks.layout)
-        super().__init__([self.top, header, nav, self.section, steps], layout=looks.layout)
-        self.show_section(0)
-
-    def show_section(self, index: int) -> None:
-        """Show section ``index`` (clamped to the guide's sections)."""
-        sections = self._guide.sections
-        self.current = max(0, min(index, len(sections) - 1))
-        section = sections[self.current]
-        self.section.value = (
-            f'<section class="cam-section" aria-labelledby="sec-{section.id}">'
-            f"{heading_html(section.heading, 3, f'sec-{section.id}')}"
-            f"{body_html(section.body)}</section>"
-        )
-        for i, button in enumerate(self.section_buttons):
-            if i == self.current:
-                button.add_class("cam-current")
-            else:
-                button.remove_class("cam-current")
-        self.previous_button.layout.visibility = "hidden" if self.current == 0 else "visible"
-        last = self.current == len(sections) - 1
-        self.next_button.layout.visibility = "hidden" if last else "visible"
-
-    def show_top(self, html: str) -> None:
-        """Show a message above the guide (e.g. the outcome or the cleared message)."""
-        self.top.value = html
-
-    def add_part(self, label: str, build: Callable[[], w.Widget]) -> w.Button:
-        """Add an entry to the list of sections that shows ``build()`` in the section's place.
-
-        The widget is built the first time the entry is opened (its imports stay off the
-        path to the first question) and kept until :meth:`forget_parts`. Showing a section
-        closes it again.
-        """
-        button = self._looks.button(label)
-        holder = w.VBox([]).add_class("cam-part")  # shown and hidden: a layout of its own
-        holder.layout.display = "none"
-
-        def open_part(_b: object = None) -> None:
-            if not holder.children:
-                holder.children = (build(),)
-            self.section.value = ""  # show_section sets it again, which closes the part
-            for other in self.nav.children:
-                other.remove_class("cam-current")
-            button.add_class("cam-current")
-            holder.layout.display = None
-            for step in (self.previous_button, self.next_button):
-                step.layout.display = "none"  # no Back/Next from here: no empty gap either
-
-        def close_part(change: dict[str, object]) -> None:
-            if change["new"]:
-                holder.layout.display = "none"
-                button.remove_class("cam-current")
-                self.previous_button.layout.display = self.next_button.layout.display = None
-
-        button.on_click(open_part)
-        self.section.observe(close_part, "value")
-        self._parts.append(holder)
-        self.nav.children = (*self.nav.children, button)
-        at = self.children.index(self.section) + 1
-        self.children = (*self.children[:at], holder, *self.children[at:])
-        return button
-
-    def forget_parts(self) -> None:
-        """Drop the widgets built by :meth:`add_part` (on "Start again"); rebuilt on opening."""
-        for holder in self._parts:
-            holder.children = ()
-
-
-def _data_link(payload: str, mime: str, filename: str, label: str) -> str:
-    """A download link whose file is made in the browser from the page itself (a data URL).
-
-    Nothing is written on the server: the patient's copy exists only in their browser.
-    """
-    data = base64.b64encode(payload.encode("utf-8")).decode("ascii")
-    return (
-        f'<a class="cam-download" href="data:{mime};charset=utf-8;base64,{data}" '
-        f'download="{escape(filename)}">{escape(label)}</a>'
-    )
-
-
 def downloads_html(
     screening: ScreeningFile, shared: SharedFile, state: FlowState, today: dt.date
 ) -> str:
@@ -269,8 +77,8 @@ def downloads_html(
     )
     labels = shared.summary
     links = (
-        _data_link(page, "text/html", "my-answers.html", labels.download_summary),
-        _data_link(
+        data_link(page, "text/html", "my-answers.html", labels.download_summary),
+        data_link(
             json.dumps(response, indent=2, ensure_ascii=False),
             "application/fhir+json",
             "my-answers.fhir.json",
@@ -285,8 +93,6 @@ def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
 
     Also while a file is past its review date: its approval no longer covers it.
     """
-    from cam_workbench.review.signoff import publication_blockers
-
     if not shared.ui.preview_banner or not publication_blockers(content):
         return ""
     return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
@@ -314,46 +120,6 @@ def _footer_html(content: ContentSet, language: str) -> str:
     metas = [content.screening(language).meta, shared.meta, content.guide(language).meta]
     dates = review_dates_html(metas, shared.ui.review_dates)
     return _notice_html(shared.disclaimer, "cam-disclaimer", "footer", extra=dates)
-
-
-class OutcomeParts:
-    """The outcome screen's widgets: message, clearance step, downloads and Start again."""
-
-    def __init__(self, shared: SharedFile, looks: Looks) -> None:
-        """Build the widgets; the dashboard fills them in for each outcome."""
-        clearance = shared.ui.clearance
-        self.message = looks.html().add_class("cam-outcome")
-        self.cleared_button = looks.button(button_style="primary")
-        self.confirm_text = looks.html(f'<p class="cam-confirm">{escape(clearance.confirm)}</p>')
-        self.confirm_button = looks.button(clearance.yes, button_style="primary")
-        self.back_button = looks.button(clearance.back)
-        self.confirm = w.VBox(
-            [
-                self.confirm_text,
-                w.HBox([self.confirm_button, self.back_button], layout=looks.layout),
-            ],
-            layout=looks.layout,
-        )
-        self.start_again_button = looks.button(shared.ui.start_again)
-        self.downloads = looks.html()
-        self.screen = w.VBox([self.message], layout=looks.layout)
-
-    def show(
-        self, outcome_message: str, label: str | None, confirming: bool, stop: bool = False
-    ) -> None:
-        """The message, then the clearance step (its label, or its confirmation), if any."""
-        self.message.value = outcome_message
-        if stop:
-            self.message.add_class("cam-stop")
-        else:
-            self.message.remove_class("cam-stop")
-        if label is None:
-            self.screen.children = [self.message]
-        elif confirming:
-            self.screen.children = [self.message, self.confirm]
-        else:
-            self.cleared_button.description = label
-            self.screen.children = [self.message, self.cleared_button]
 
 
 class PatientDashboard(w.VBox):
@@ -597,8 +363,6 @@ class PatientDashboard(w.VBox):
         The panel (and its chart code) is imported and built when the patient opens it. Its
         sessions carry over to another language and are forgotten on "Start again".
         """
-        from cam_workbench.model import TrackerFile
-
         found = self._content.of_kind(TrackerFile, language)
         if not found:
             return

@@ -3,9 +3,9 @@
 Imported only when the patient opens the tracker (see ``GuideScreen.add_part`` in
 :mod:`cam_workbench.views.patient`), so neither this module nor the chart code is on the
 path to the first question. Every word comes from the tracker content
-(``content/<lang>/tracker.yaml``); the logic is :mod:`cam_workbench.tracker`.
+(``content/<lang>/tracker.yaml``); the logic is :mod:`cam_workbench.logic.tracker`.
 
-The sessions live in the patient's kernel only (a :class:`~cam_workbench.tracker.SessionLog`);
+The sessions live in the patient's kernel only (a :class:`~cam_workbench.logic.tracker.SessionLog`);
 the CSV copy is a data URL made in the page, nothing is written on the server.
 """
 
@@ -18,10 +18,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from cam_workbench.chart import Series, line_chart_svg
-from cam_workbench.model import TrackerFile
-from cam_workbench.render import body_html, heading_html
-from cam_workbench.tracker import (
+from cam_workbench.content.model import TrackerFile
+from cam_workbench.logic.tracker import (
     SCORE_MAX,
     EntryError,
     EntryProblem,
@@ -31,7 +29,9 @@ from cam_workbench.tracker import (
     report,
     sessions_csv,
 )
-from cam_workbench.views.patient import _data_link
+from cam_workbench.render.chart import Series, line_chart_svg
+from cam_workbench.render.html import body_html, heading_html
+from cam_workbench.render.links import data_link
 
 BEFORE_COLOR = "#0b57a4"
 AFTER_COLOR = "#8f4a00"
@@ -268,7 +268,7 @@ class TrackerPanel(w.VBox):
         self.chart.value = chart_html(tracker, sessions, len(self.cards))
         if sessions:
             csv_text = sessions_csv(tracker, sessions)
-            link = _data_link(
+            link = data_link(
                 csv_text, "text/csv", tracker.labels.download_filename, tracker.labels.download
             )
             self.download.value = f"<p>{link}</p>"

@@ -10,14 +10,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 
 pytestmark = pytest.mark.e2e
 
 CONTENT = load_content(Path(__file__).resolve().parents[2] / "content")
 LANGUAGES = CONTENT.languages
 AXE = Axe()
-FOCUSABLE = "button, input, a[href], summary, select, textarea, [tabindex]:not([tabindex='-1'])"
 
 
 def texts(language: str):

@@ -17,10 +17,10 @@ from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 
-from .conftest import Server, start_server, stop_server
 from .kernel_client import Response, Visit, request
+from .servers import Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

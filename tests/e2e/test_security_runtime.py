@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 
-from .conftest import start_server, stop_server, wait_for_port
+from .servers import start_server, stop_server, wait_for_port
 
 pytestmark = pytest.mark.e2e
 

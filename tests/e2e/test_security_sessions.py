@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from .conftest import Server, start_server, stop_server
 from .kernel_client import Visit, checkbox_of
+from .servers import Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

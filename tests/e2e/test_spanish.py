@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from cam_workbench.loading import load_content
+from cam_workbench.content.loading import load_content
 
 pytestmark = pytest.mark.e2e
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from cam_workbench.loading import load_content
-from cam_workbench.model import TrackerFile
+from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import TrackerFile
 
-from .conftest import start_server, stop_server
+from .servers import start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,86 @@
+"""The ``cam-workbench`` command: dispatch only.
+
+Each command is a module of :mod:`cam_workbench.cli.commands` that registers its own
+arguments and runs; every one takes ``--content DIR``. Exit codes (defined once, in
+:mod:`cam_workbench.cli.common`): 0 success, 1 content problems, 2 usage errors. A person's
+mistake never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Final
+
+from cam_workbench.cli.commands import (
+    approve,
+    export,
+    import_,
+    report,
+    review_status,
+    schema,
+    screen,
+    serve,
+    translation_stamp,
+    validate,
+)
+from cam_workbench.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_content_argument,
+    print_problems,
+)
+from cam_workbench.content.problems import ContentError
+
+#: The commands, in the order ``--help`` lists them.
+COMMANDS: Final[tuple[ModuleType, ...]] = (
+    validate,
+    schema,
+    serve,
+    approve,
+    review_status,
+    report,
+    screen,
+    export,
+    import_,
+    translation_stamp,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="cam-workbench",
+        description="Clinical content workbench: validate content, serve the patient dashboard.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        add_content_argument(p)
+        command.add_arguments(p)
+        p.set_defaults(func=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        parser.exit(EXIT_USAGE, f"cam-workbench {args.command}: error: {exc}\n")
+    except ContentError as exc:
+        return print_problems(exc)
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_OK
+
+
+__all__ = ["build_parser", "main"]
+
+if __name__ == "__main__":  # pragma: no cover - ``python -m cam_workbench.cli`` uses __main__
+    sys.exit(main())

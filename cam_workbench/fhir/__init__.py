@@ -1,0 +1,11 @@
+"""FHIR: the screening as a Questionnaire, a patient's answers as a QuestionnaireResponse.
+
+Pure functions over plain JSON-ready dicts (``fhir.resources`` is used by the tests only):
+
+- :mod:`~cam_workbench.fhir.constants`: URLs, linkIds, language codes, the translation
+  extension reader: one source of truth for all of them.
+- :mod:`~cam_workbench.fhir.questionnaire`: ``cam-workbench export fhir``.
+- :mod:`~cam_workbench.fhir.response`: a patient's answers (the dashboard's download).
+- :mod:`~cam_workbench.fhir.review_dates`: approval and last review dates from the sign-off.
+- :mod:`~cam_workbench.fhir.importer`: ``cam-workbench import fhir``.
+"""
