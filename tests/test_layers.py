@@ -43,12 +43,6 @@ UI_MODULES = ("ipywidgets", "IPython", "pandas", "voila", "jupyter_server", "tor
 
 MAX_LINES = 600
 
-# TODO(issue 13): serving.py waits for the server hardening of issue 13 (it rewrites the file
-# and splits it into serving_*.py). Once that is merged, split it into a serving/ package of
-# small files (options, kernels, handlers, static, security, logging, app) and remove this
-# exemption: then serving is checked like every other module.
-PENDING_ISSUE_13 = frozenset({"cam_workbench.serving"})
-
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -100,7 +94,7 @@ def test_every_module_has_a_layer():
 def test_imports_go_to_the_same_or_a_lower_layer():
     upward = [
         f"{module} (layer {layer_of(module)}) imports {target} (layer {layer_of(target)})"
-        for module in sorted(set(MODULES) - PENDING_ISSUE_13)
+        for module in sorted(MODULES)
         for target in sorted(imports_of(module))
         if layer_of(target) > layer_of(module)
     ]
@@ -140,7 +134,7 @@ def test_no_module_is_over_600_lines():
     too_long = [
         f"{module}: {lines} lines; split it by concern"
         for module, lines in sorted(sizes.items())
-        if lines > MAX_LINES and module not in PENDING_ISSUE_13
+        if lines > MAX_LINES
     ]
     assert not too_long, "\n".join(too_long)
 

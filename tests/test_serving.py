@@ -51,7 +51,7 @@ from cam_workbench.serving import (
     versioned_static_page_config,
     voila_config,
 )
-from cam_workbench.serving_sessions import Visitor
+from cam_workbench.serving.sessions import Visitor
 
 TEXTS = ServerTexts(
     page_title="Back pain check <test>",

@@ -13,7 +13,7 @@ from helpers import edit
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.serving import ServeOptions, ServerTexts, voila_config
-from cam_workbench.serving_runtime import (
+from cam_workbench.serving.runtime import (
     ContentChanged,
     RuntimeFolderProblem,
     claim_runtime_folder,

@@ -14,8 +14,8 @@ from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_
 
 from cam_workbench.cli import main
 from cam_workbench.serving import ServeOptions, ServerTexts, voila_config
-from cam_workbench.serving_channels import keep_outgoing, parse_incoming
-from cam_workbench.serving_http import (
+from cam_workbench.serving.channels import keep_outgoing, parse_incoming
+from cam_workbench.serving.http import (
     PrivacyLogFilter,
     allowed_hosts,
     client_address,
@@ -24,7 +24,7 @@ from cam_workbench.serving_http import (
     redact,
     trusted_proxy_set,
 )
-from cam_workbench.serving_sessions import SessionBook, Visitor
+from cam_workbench.serving.sessions import SessionBook, Visitor
 
 NOW = datetime(2026, 11, 30, 12, 0, 0)
 TEXTS = ServerTexts("t", "busy", "busy.", "error", "error.", "lost.")

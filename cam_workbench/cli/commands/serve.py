@@ -1,13 +1,15 @@
 """``cam-workbench serve``: the patient dashboard (or the workshop slides) with Voila.
 
-``cmd_serve`` and its arguments are moved here as they were in ``cli.py``; the serving
-package split waits for issue 13 (server hardening), which rewrites both.
+The command checks the content (and, with ``--production``, its approval and review dates),
+then serves from a private runtime folder (:func:`cam_workbench.serving.runtime.prepared`),
+with a pinned copy of the approved content in production.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Final
 
 from cam_workbench.cli.common import EXIT_PROBLEMS, UsageError
@@ -38,8 +40,6 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve the educators' workshop notebook as slides instead of the patient page",
     )
-    from cam_workbench.serve_cli import add_arguments as add_hardening_arguments
-
     add_hardening_arguments(serve)
 
 
@@ -81,10 +81,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         language="en",
         loading=ui.loading,
     )
-    from cam_workbench import serve_cli  # the hardening options and the runtime folder
+    from cam_workbench.serving.runtime import ServeProblem, prepared
 
     extra = {} if args.max_kernels is None else {"max_kernels": args.max_kernels}
-    extra.update(serve_cli.options_from(args))
+    extra.update(hardening_options(args))
     notebook = "patient_dashboard.ipynb"
     if args.workshop:  # the educators' workshop notebook as slides
         from cam_workbench.serving import workshop_options
@@ -104,10 +104,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     what = "the workshop slides" if args.workshop else "the patient dashboard"
     # Production serves a private, read-only copy of the content just checked (pinned).
     try:
-        with serve_cli.prepared(options, content if args.production else None) as options:
+        with prepared(options, content if args.production else None) as options:
             print(f"Serving {what} on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
             return serve(options)
-    except serve_cli.ServeProblem as exc:
+    except ServeProblem as exc:
         print(f"cam-workbench serve: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
 
@@ -120,6 +120,76 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
     return port
+
+
+def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
+    def parse(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {value!r}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"{what} must be more than 0, not {value}")
+        return number
+
+    return parse
+
+
+def add_hardening_arguments(serve: argparse.ArgumentParser) -> None:
+    """Add the hardening options to the ``serve`` parser (see SECURITY.md)."""
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name browsers use to reach the server (repeatable); requests naming "
+        "any other host are refused (default: the bound address, localhost, 127.0.0.1, [::1])",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="address of a reverse proxy whose X-Forwarded-For names the client (repeatable; "
+        "default: none, the header is ignored)",
+    )
+    serve.add_argument(
+        "--max-per-address",
+        type=_positive(int, "--max-per-address"),
+        default=None,
+        metavar="N",
+        help="most sessions one client address may hold; past it a 'busy' page (default 20)",
+    )
+    serve.add_argument(
+        "--max-session-hours",
+        type=_positive(float, "--max-session-hours"),
+        default=None,
+        metavar="H",
+        help="a session ends this long after it started, active or not (default 3)",
+    )
+    serve.add_argument(
+        "--idle-minutes",
+        type=_positive(float, "--idle-minutes"),
+        default=None,
+        metavar="M",
+        help="a session with no patient activity for this long ends (default 10)",
+    )
+
+
+def hardening_options(args: argparse.Namespace) -> dict[str, object]:
+    """:class:`ServeOptions` settings from the parsed hardening options (only those given)."""
+    found: dict[str, object] = {}
+    if args.allowed_host:
+        found["allowed_hosts"] = tuple(args.allowed_host)
+    if args.trusted_proxy:
+        found["trusted_proxies"] = tuple(args.trusted_proxy)
+    if args.max_per_address is not None:
+        found["max_per_address"] = args.max_per_address
+    if args.max_session_hours is not None:
+        found["max_session_s"] = max(1, round(args.max_session_hours * 3600))
+    if args.idle_minutes is not None:
+        found["idle_timeout_s"] = max(1, round(args.idle_minutes * 60))
+    return found
 
 
 run = cmd_serve

@@ -16,16 +16,21 @@ broken one) never reaches a patient while the server runs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
 from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.loading import load_content
+from cam_workbench.paths import CONTENT_ENV
+from cam_workbench.serving.options import ServeOptions
 
 try:  # POSIX: a lock the kernel releases when the process dies
     import fcntl
@@ -162,3 +167,36 @@ def pin_content(checked: ContentSet, target: Path) -> Path:
         raise ContentChanged(", ".join(changed))
     make_read_only(target)
     return target
+
+
+class ServeProblem(Exception):
+    """The server cannot start as asked; the message says why and what to do."""
+
+
+@contextmanager
+def prepared(options: ServeOptions, approved: ContentSet | None) -> Iterator[ServeOptions]:
+    """Claim the port's private runtime folder; with ``approved``, serve a pinned copy of it.
+
+    Yields the options to serve with; on leaving, the runtime folder is removed.
+
+    Raises:
+        ServeProblem: another server runs on this port, the runtime folder is not ours, or
+            the approved content changed before it could be copied.
+    """
+    try:
+        runtime = claim_runtime_folder(options.port)
+    except RuntimeFolderProblem as exc:
+        raise ServeProblem(str(exc)) from None
+    try:
+        env = dict(options.env)
+        if approved is not None:
+            try:
+                pinned = pin_content(approved, runtime.path / CONTENT_FOLDER)
+            except ContentChanged as exc:
+                raise ServeProblem(
+                    f"the content changed while the server was starting ({exc}); start again"
+                ) from None
+            env[CONTENT_ENV] = str(pinned)
+        yield dataclasses.replace(options, runtime_dir=runtime.path, env=env)
+    finally:
+        runtime.release()

@@ -32,7 +32,7 @@ class Visitor:
     identity: str
     """The anonymous user id of the login cookie (``""`` when there is none)."""
     address: str
-    """The client address (see ``serving_http.client_address``)."""
+    """The client address (see ``serving.http.client_address``)."""
 
 
 @dataclass

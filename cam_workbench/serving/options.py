@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from cam_workbench.serving_http import DEFAULT_FRAME_ANCESTORS, allowed_hosts, trusted_proxy_set
+from cam_workbench.serving.http import DEFAULT_FRAME_ANCESTORS, allowed_hosts, trusted_proxy_set
 
 TEMPLATE_NAME: Final = "cam_workbench"
 """Name of our Voila template (it extends Voila's ``lab`` template)."""
@@ -97,7 +97,7 @@ class ServeOptions:
     frame_ancestors: str = DEFAULT_FRAME_ANCESTORS
     """CSP ``frame-ancestors``: who may show the page in a frame."""
     runtime_dir: Path | None = None
-    """The server's private runtime folder, already claimed (see ``serving_runtime``); by
+    """The server's private runtime folder, already claimed (see ``serving.runtime``); by
     default :func:`serve` claims one for the port."""
 
     def __post_init__(self) -> None:

@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from voila.request_info_handler import RequestInfoSocketHandler
 
-from cam_workbench.serving_sessions import SessionBook, Visitor
+from cam_workbench.serving.sessions import SessionBook, Visitor
 
 
 class RoutesManager(Protocol):
@@ -49,7 +49,7 @@ class PatientKernelHandler(APIHandler):
     @tornado.web.authenticated
     def get(self, kernel_id: str) -> None:
         """Answer whether the visitor's kernel still exists (404 when gone or not theirs)."""
-        manager: RoutesManager = self.kernel_manager
+        manager = cast(RoutesManager, self.kernel_manager)
         name = manager.kernel_name(kernel_id)
         if name is None or not manager.sessions.may_see(kernel_id, visitor_of(self).identity):
             raise tornado.web.HTTPError(404)

@@ -4,7 +4,7 @@ From the page to the kernel (:meth:`PatientConnection.handle_incoming_message`):
 that does not parse, is of a type the page never sends, or is a ``comm_open`` past
 ``max_client_comms`` is dropped (the kernel never sees it, the log gets one line without its
 content); a widget update or click on a widget of the page counts as the patient's activity
-(:class:`~cam_workbench.serving_sessions.SessionBook`), nothing else does. Message size is
+(:class:`~cam_workbench.serving.sessions.SessionBook`), nothing else does. Message size is
 capped before this, by tornado (``websocket_max_message_size``).
 
 From the kernel to the page (:meth:`PatientConnection.handle_outgoing_message`): ``stream``
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol, cast
 
 from jupyter_server.services.kernels.connection.base import (
     deserialize_binary_message,
@@ -26,7 +26,7 @@ from jupyter_server.services.kernels.connection.base import (
 )
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 
-from cam_workbench.serving_sessions import SessionBook
+from cam_workbench.serving.sessions import SessionBook
 
 V1_PROTOCOL: Final = "v1.kernel.websocket.jupyter.org"
 CLIENT_CHANNELS: Final = frozenset({"shell", "control", "stdin"})
@@ -35,7 +35,10 @@ TRACEBACK_MARK: Final = "Traceback (most recent call last)"
 _COMM_TYPES: Final = frozenset({"comm_open", "comm_msg", "comm_close"})
 MAX_PARTS: Final = 64
 """Most parts a binary message may have (channel, four JSON parts and widget buffers)."""
-_ORDER: Final = {8: "little", 4: "big"}  # v1 protocol / legacy binary messages
+_ORDER: Final[dict[int, Literal["little", "big"]]] = {
+    8: "little",
+    4: "big",
+}  # v1 protocol / legacy binary messages
 
 
 class SessionManager(Protocol):
@@ -202,7 +205,9 @@ class PatientConnection(ZMQChannelsWebsocketConnection):
         if channel == "iopub":
             try:
                 _, fed = self.session.feed_identities(outgoing_msg)
-                keep, msg_type, content = keep_outgoing(fed[1:], self.session.unpack)
+                keep, msg_type, content = keep_outgoing(
+                    cast("list[bytes]", fed[1:]), self.session.unpack
+                )
             except Exception:
                 keep, msg_type, content = True, "", {}
             if not keep:

@@ -1,0 +1,127 @@
+"""Voila's configuration with our production settings, built from :class:`ServeOptions`.
+
+:func:`voila_config` is the one place every production setting is written down: sources
+stripped, no tracebacks, no template or theme from the URL, our template, preheated kernels,
+the capped kernel manager and its timeouts, the hardening options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from jupyter_server.utils import url_path_join
+from traitlets.config import Config
+
+from cam_workbench.serving.http import allowed_hosts, trusted_proxy_set
+from cam_workbench.serving.kernels import CappedKernelManager
+from cam_workbench.serving.options import ServeOptions, cull_interval_s
+
+REVEAL_SETTINGS: Final = {
+    "transition": "none",
+    "scroll": False,
+    "width": 1280,
+    "height": 800,
+    "number": "c/t",
+}
+"""reveal.js settings of the workshop slides (Voila passes them to the ``reveal`` template)."""
+
+
+TEMPLATE_ROOT: Final = Path(__file__).resolve().parent.parent / "templates"
+"""A Jupyter data directory holding ``voila/templates/cam_workbench``; added to JUPYTER_PATH."""
+
+
+UNUSED_EXTENSIONS: Final = ("jupyterlab_pygments",)
+"""Lab extensions installed with Voila that the page does not need (code highlighting: the
+page shows no code). Not loading them saves requests before the first question."""
+
+
+def voila_config(options: ServeOptions) -> Config:
+    """Build the traitlets configuration for :class:`CamVoila` with our production settings."""
+    notebook = Path(options.notebook).resolve()
+    texts = dataclasses.asdict(options.texts)
+    c = Config()
+    c.Voila.notebook_path = str(notebook)
+    c.Voila.root_dir = str(notebook.parent)
+    c.Voila.ip = options.host
+    c.Voila.port = options.port
+    c.Voila.port_retries = 0  # fail if the port is taken instead of trying another one
+    c.Voila.open_browser = False
+    if options.runtime_dir is not None:  # kernel connection files: private, per server
+        c.Voila.connection_dir_root = str(options.runtime_dir)
+    c.Voila.log_level = logging.INFO  # DEBUG would log kernel message types and more
+    c.CamVoila.texts = texts
+    # The page: our template, sources stripped, no tracebacks, no override from the URL.
+    c.VoilaConfiguration.template = options.template
+    c.VoilaConfiguration.theme = "light"
+    c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
+    c.VoilaConfiguration.resources = {"cam_workbench": texts, "reveal": dict(REVEAL_SETTINGS)}
+    # A lighter page: no unused extensions; Voila's bundle from a versioned, cacheable URL.
+    c.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
+    c.VoilaConfiguration.page_config_hook = versioned_static_page_config
+    c.VoilaExecutor.show_tracebacks = False
+    c.VoilaExecutor.cell_error_instruction = options.texts.error_message
+    # Kernels: preheated pool, our capped manager, culling.
+    c.VoilaConfiguration.preheat_kernel = options.pool_size > 0
+    c.VoilaConfiguration.default_pool_size = options.pool_size
+    c.VoilaConfiguration.progressive_rendering = False  # incompatible with preheating
+    c.VoilaConfiguration.multi_kernel_manager_class = CappedKernelManager
+    c.CappedKernelManager.max_kernels = options.max_kernels
+    c.CappedKernelManager.idle_timeout = options.idle_timeout_s
+    c.CappedKernelManager.unconnected_timeout = options.unconnected_timeout_s
+    c.CappedKernelManager.disconnected_timeout = options.disconnected_timeout_s
+    c.CappedKernelManager.max_unconnected = options.max_unconnected
+    c.CappedKernelManager.discard_kernel_output = True
+    c.CappedKernelManager.max_per_address = options.max_per_address
+    c.CappedKernelManager.max_session = options.max_session_s
+    c.CappedKernelManager.max_client_comms = options.max_client_comms
+    c.VoilaKernelManager.fill_delay = options.refill_delay_s
+    c.MappingKernelManager.cull_idle_timeout = min(
+        options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
+    )
+    c.MappingKernelManager.cull_interval = cull_interval_s(options)
+    c.MappingKernelManager.cull_connected = True
+    c.MappingKernelManager.cull_busy = False
+    # Errors raised at runtime (e.g. in a widget callback) reach the browser without traceback.
+    c.MappingKernelManager.allow_tracebacks = False
+    c.MappingKernelManager.traceback_replacement_message = options.texts.error_message
+    # A dead kernel is not restarted (it would come back without the page's widgets): the
+    # server drops it, the page shows texts.session_lost, and a reload gives a new session.
+    c.KernelRestarter.restart_limit = 0
+    # HTTP: allowed Host names, trusted proxies, framing, websocket message size, cookies.
+    c.CamVoila.allowed_hosts = sorted(allowed_hosts(options.host, options.allowed_hosts))
+    c.CamVoila.trusted_proxies = sorted(trusted_proxy_set(options.trusted_proxies))
+    c.CamVoila.frame_ancestors = options.frame_ancestors
+    c.CamVoila.max_message_bytes = options.max_message_bytes
+    # The login cookie names the visitor (it decides who owns a kernel): never sent cross-site.
+    c.IdentityProvider.cookie_options = {"samesite": "Strict"}
+    return c
+
+
+def versioned_static_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Voila ``page_config_hook``: load Voila's bundle from a URL that names its version.
+
+    The bundle's chunks (``/voila/static/<n>.voila.js``) have no version in their names; under
+    ``/voila/static/_/<version>/`` they can be cached for a year (:class:`CamStaticHandler`),
+    and a Voila upgrade changes the URL. Webpack loads every chunk from this base URL.
+    """
+    version = kwargs.get("settings", {}).get("cam_static_version")
+    if version:
+        base_url = kwargs.get("base_url") or "/"
+        page_config["fullStaticUrl"] = url_path_join(base_url, "voila/static/_", version)
+    return page_config
+
+
+def kernel_environment(options: ServeOptions) -> dict[str, str]:
+    """Variables :func:`serve` adds to ``os.environ`` (kernels inherit them at launch)."""
+    parts = [str(TEMPLATE_ROOT)]
+    for part in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+        if part and part not in parts:
+            parts.append(part)
+    return {**options.env, "JUPYTER_PATH": os.pathsep.join(parts)}
