@@ -33,6 +33,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import kernel_processes
 
 from cam_workbench.serving import (
     IMMUTABLE,
@@ -338,21 +339,8 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def kernels(self) -> list[tuple[int, str]]:
-        """(pid, kernel id) of the server's kernel processes."""
-        found = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            match = re.search(r"kernel-([0-9a-f-]+)\.json", cmdline)
-            if ppid == self.proc.pid and "ipykernel_launcher" in cmdline and match:
-                found.append((int(entry), match.group(1)))
-        return found
+        """(pid, kernel id) of the server's kernel processes (spawned or forked)."""
+        return kernel_processes(self.proc.pid)
 
     def wait_for_kernels(self, count: int, timeout: float, steady: float = 0.0) -> float:
         """Wait until exactly ``count`` kernels run (for ``steady`` seconds); return the wait."""

@@ -17,8 +17,9 @@ import ipywidgets as w
 from IPython.display import HTML
 
 from cam_workbench.content.contentset import ContentSet
-from cam_workbench.content.loading import load_content
+from cam_workbench.content.loading import content_stamp, load_content
 from cam_workbench.content.model import Notice, ScreeningFile, SharedFile, TrackerFile
+from cam_workbench.content.problems import ContentError
 from cam_workbench.content.signoff import publication_blockers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
@@ -378,6 +379,34 @@ class PatientDashboard(w.VBox):
         self.guide.add_part(tracker.heading, build)
 
 
+_preloaded: dict[Path, tuple[tuple[tuple[str, int, int], ...], ContentSet]] = {}
+
+
+def preload_content(content_dir: Path | None = None) -> None:
+    """Load the content now, for :func:`build_dashboard` to reuse while its files are unchanged.
+
+    Called once in the kernel zygote (``cam-workbench serve``), before it forks the patient
+    kernels: they then share one validated copy of the content instead of each parsing the
+    YAML. An edit of the content folder (preview mode) is seen by the next kernel, which
+    loads the content itself; production serves a pinned, read-only copy that never changes.
+    """
+    root = Path(content_dir or default_content_dir()).resolve()
+    stamp = content_stamp(root)
+    try:
+        _preloaded[root] = (stamp, load_content(root))
+    except ContentError:
+        return  # each kernel loads it, and its page shows the error as usual
+
+
+def _content(content_dir: Path) -> ContentSet:
+    """The preloaded content of ``content_dir`` if its files are unchanged, else loaded now."""
+    root = Path(content_dir).resolve()
+    kept = _preloaded.get(root)
+    if kept is not None and kept[0] == content_stamp(root):
+        return kept[1]
+    return load_content(root)
+
+
 def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:
     """Load the content (default: the configured content folder) and build the dashboard."""
-    return PatientDashboard(load_content(content_dir or default_content_dir()), language)
+    return PatientDashboard(_content(content_dir or default_content_dir()), language)

@@ -40,6 +40,13 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve the educators' workshop notebook as slides instead of the patient page",
     )
+    serve.add_argument(
+        "--no-fork-kernels",
+        dest="fork_kernels",
+        action="store_false",
+        help="start each patient kernel as a new process instead of forking it from a "
+        "pre-loaded one (more memory and CPU per patient; for debugging)",
+    )
     add_hardening_arguments(serve)
 
 
@@ -97,6 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             env={CONTENT_ENV: str(content_dir)},
+            fork_kernels=args.fork_kernels,
             **extra,
         )
     except ValueError as exc:
