@@ -259,3 +259,41 @@ def test_hiding_back_and_next_hides_nothing_else(dashboard):
     assert guide.next_button.layout.visibility == "hidden"
     assert guide.previous_button.layout.visibility == "visible"
     assert all(w.layout.visibility is None and w.layout.display is None for w in shown)
+
+
+@pytest.fixture
+def preloaded(monkeypatch):
+    """The preload cache of ``views.patient``, emptied before and after the test."""
+    import cam_workbench.views.patient as patient
+
+    monkeypatch.setattr(patient, "_preloaded", {})
+    return patient
+
+
+def test_preloaded_content_is_reused_while_its_files_are_unchanged(preloaded, content_copy):
+    preloaded.preload_content(content_copy)
+    (kept,) = [content for _stamp, content in preloaded._preloaded.values()]
+    first = preloaded.build_dashboard(content_copy)
+    second = preloaded.build_dashboard(content_copy)
+    assert first._content is kept and second._content is kept  # no second load
+
+
+def test_an_edit_after_preloading_reaches_the_next_dashboard(preloaded, content_copy):
+    """Preview mode: the zygote's copy is not used once the content folder changed."""
+    preloaded.preload_content(content_copy)
+    screening = content_copy / "en" / "screening.yaml"
+    text = screening.read_text(encoding="utf-8")
+    question = load_content(content_copy).screening("en").question
+    screening.write_text(text.replace(question, question + " (edited)", 1), encoding="utf-8")
+    dashboard = preloaded.build_dashboard(content_copy)
+    assert dashboard._screening.question == question + " (edited)"
+
+
+def test_broken_content_is_not_preloaded_and_still_reported(preloaded, content_copy):
+    from cam_workbench.content.problems import ContentError
+
+    (content_copy / "en" / "screening.yaml").write_text("kind: [", encoding="utf-8")
+    preloaded.preload_content(content_copy)  # the zygote must start anyway
+    assert preloaded._preloaded == {}
+    with pytest.raises(ContentError):
+        preloaded.build_dashboard(content_copy)

@@ -30,6 +30,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -146,7 +147,7 @@ class Zygote:
 
     def _socket_path(self, folder: Path | None) -> str:
         name = f"zygote-{os.getpid()}-{self.starts}.sock"
-        if folder is not None and folder.is_dir() and len(str(folder / name)) <= MAX_SOCKET_PATH:
+        if folder is not None and _private(folder) and len(str(folder / name)) <= MAX_SOCKET_PATH:
             return str(folder / name)
         if self._own_dir is None:
             self._own_dir = tempfile.mkdtemp(prefix="cam-zygote-")  # mode 0700
@@ -215,6 +216,19 @@ class Zygote:
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = None
+
+
+def _private(folder: Path) -> bool:
+    """A folder of ours that no one else may enter (the server's runtime folder is)."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not stat.S_IMODE(info.st_mode) & 0o077
+    )
 
 
 _zygotes: dict[tuple[tuple[str, ...], ...], Zygote] = {}
@@ -379,7 +393,8 @@ class ForkProvisioner(LocalProvisioner):
             except OSError:
                 data = b""
             if not data:  # the zygote is gone: its kernels were killed with it
-                self._exit_code = -signal.SIGKILL
+                if self._exit_code is None:
+                    self._exit_code = -signal.SIGKILL
                 return
             try:
                 messages = self._reader.feed(data)
