@@ -30,9 +30,7 @@ def _cmdline(pid: int) -> str:
 def zygotes_of(server_pid: int) -> list[int]:
     """The kernel zygotes (``python -m cam_workbench.zygote``) the server ``server_pid`` runs."""
     return [
-        pid
-        for pid in _children(server_pid)
-        if "-m cam_workbench.zygote " in _cmdline(pid) + " "
+        pid for pid in _children(server_pid) if "-m cam_workbench.zygote " in _cmdline(pid) + " "
     ]
 
 
