@@ -42,7 +42,7 @@ def test_four_scores_show_a_50_percent_drop_and_a_chart(page, server, tmp_path):
     open_tracker(page, server.url)
     for number, score in enumerate(("8", "7", "5", "4"), start=1):
         pain_field(page, number).fill(score)
-    expect(page.get_by_text("50% lower")).to_be_visible()
+    expect(page.get_by_text("went down by 50%")).to_be_visible()
     milestone = TRACKER.milestone.message.format(n=TRACKER.milestone.after_session)
     expect(page.get_by_text(milestone)).to_be_visible()
     chart = page.get_by_role("img", name=re.compile(re.escape(TRACKER.chart.title)))
@@ -66,7 +66,7 @@ def test_a_bad_score_gets_a_message_and_is_not_used(page, server):
     expect(page.get_by_text(TRACKER.messages.need_two)).to_be_visible()
     pain_field(page, 2).fill("4")
     expect(alert).to_have_count(0)
-    expect(page.get_by_text("50% lower")).to_be_visible()
+    expect(page.get_by_text("went down by 50%")).to_be_visible()
 
 
 def test_serve_workshop_shows_slides_offline(browser, tmp_path):
