@@ -101,14 +101,19 @@ def device_key(tracker_id: str) -> str:
 
 
 def session_number(value: object, limits: Limits) -> int:
-    """A session number, from an int or a text of digits; ``ValueError`` if out of range."""
-    if isinstance(value, str) and _SESSION.fullmatch(value.strip()):
-        value = int(value.strip())
+    """A session number: an int from 1 to the most sessions, else ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("not a session number")
     if not 1 <= value <= limits.max_sessions:
         raise ValueError(f"session {value} is not between 1 and {limits.max_sessions}")
     return value
+
+
+def session_cell(text: str, limits: Limits) -> int:
+    """A session number written in a CSV cell (digits only)."""
+    if not _SESSION.fullmatch(text.strip()):
+        raise ValueError("not a session number")
+    return session_number(int(text.strip()), limits)
 
 
 def score_value(value: object) -> int | None:
@@ -315,7 +320,7 @@ def _session_from_row(row: Sequence[str], limits: Limits) -> Session:
         raise ValueError("a row has five cells")
     number, date, before, after, note = row
     return Session(
-        session_number(number, limits),
+        session_cell(number, limits),
         before=score_value(before),
         after=score_value(after),
         date=date_value(date.strip()),

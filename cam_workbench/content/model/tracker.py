@@ -99,7 +99,7 @@ class TrackerDevice(StrictModel):
 
 
 class TrackerForget(StrictModel):
-    """ "Forget my sessions": its button, the confirm step, and which button does what."""
+    """Forget my sessions: its button, the confirm step, and which button does what."""
 
     button: Text = Field(description="Button: forget the sessions on this page and device")
     confirm: Text = Field(description="The confirm step: what it removes; it cannot be undone")
