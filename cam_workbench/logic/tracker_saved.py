@@ -35,7 +35,7 @@ DEVICE_FORMAT: Final = "cam-workbench/session-tracker"
 #: The version of that record this code writes; older ones are migrated on reading.
 DEVICE_VERSION: Final = 1
 #: Largest saved copy read (a device record or a file): a full tracker (20 sessions with
-#: 200-letter notes) is under 10 KiB as CSV and about 40 KiB as a health-record file. Far
+#: 200-letter notes) is under 10 KiB as CSV and under 60 KiB as a health-record file. Far
 #: below the server's websocket message cap (256 KiB), which the page's script checks first.
 MAX_SAVED_BYTES: Final = 128 * 1024
 
