@@ -198,10 +198,12 @@ PHONE_CHECK = """(selector) => {
       small.push(`${el.tagName} ${Math.round(r.width)}x${Math.round(r.height)}`);
     }
   }
+  // Parts of an SVG drawing (the tracker's chart) are no scroll containers: a rotated axis
+  // label reports a scrollWidth a few pixels over its clientWidth, yet nothing can scroll.
   const scrollers = [document.scrollingElement, ...document.querySelectorAll('*')]
     .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'hidden'
                   && getComputedStyle(el).overflowX !== 'clip' && el.clientWidth > 0
-                  && !el.closest('.cam-sr-only'));
+                  && !el.closest('.cam-sr-only') && !(el instanceof SVGElement && el.ownerSVGElement));
   const fonts = [...document.querySelectorAll('.cam-app p, .cam-app li, .cam-app label')]
     .filter(el => el.textContent.trim())
     .map(el => parseFloat(getComputedStyle(el).fontSize));
