@@ -203,7 +203,8 @@ PHONE_CHECK = """(selector) => {
   const scrollers = [document.scrollingElement, ...document.querySelectorAll('*')]
     .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'hidden'
                   && getComputedStyle(el).overflowX !== 'clip' && el.clientWidth > 0
-                  && !el.closest('.cam-sr-only') && !(el instanceof SVGElement && el.ownerSVGElement));
+                  && !el.closest('.cam-sr-only')
+                  && !(el instanceof SVGElement && el.ownerSVGElement));
   const fonts = [...document.querySelectorAll('.cam-app p, .cam-app li, .cam-app label')]
     .filter(el => el.textContent.trim())
     .map(el => parseFloat(getComputedStyle(el).fontSize));
