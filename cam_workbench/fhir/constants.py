@@ -39,6 +39,25 @@ WEIGHT_URL: Final[dict[str, str]] = {
 #: The item type of a coded choice, per FHIR version.
 CHOICE_TYPE: Final[dict[str, str]] = {"R4": "choice", "R5": "coding"}
 
+#: The pain score of the session tracker: LOINC 72514-3, the 0-10 numeric rating scale.
+PAIN_SEVERITY: Final = {
+    "system": "http://loinc.org",
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
+#: Observation category of a score the patient reports themselves.
+SURVEY_CATEGORY: Final = {
+    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "code": "survey",
+    "display": "Survey",
+}
+#: Our extensions on a tracker Observation (FHIR has no element for either): the session's
+#: number (``valuePositiveInt``), and whether the score is from before or after treatment
+#: (``valueCode``: one of :data:`TIMING_CODES`).
+TRACKER_SESSION_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/tracker-session"
+TRACKER_TIMING_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/tracker-timing"
+TIMING_CODES: Final = {"before": "before-treatment", "after": "after-treatment"}
+
 QUESTION_LINK: Final = "screening.question"
 HINT_LINK: Final = "screening.hint"
 NONE_LINK: Final = "screening.none"

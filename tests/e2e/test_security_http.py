@@ -18,6 +18,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import TrackerFile
 
 from .kernel_client import Response, Visit, request
 from .servers import Server, start_server, stop_server
@@ -94,6 +95,16 @@ def test_the_page_works_under_its_content_security_policy(browser, server):
         expect(page.get_by_role("heading", name=SHARED.ui.guide_heading)).to_be_visible()
         page.get_by_role("button", name="Español").click()
         expect(page.locator("html")).to_have_attribute("lang", "es")
+        # The tracker's widgets (cam-device.js) run under the policy: the device answers (its
+        # file chooser shows), a score is kept in localStorage.
+        tracker = CONTENT.of_kind(TrackerFile, "es")[0]
+        page.get_by_role("button", name=tracker.heading).click()
+        expect(page.get_by_label(tracker.load.label)).to_be_visible()
+        field = f"{tracker.labels.session.format(n=1)}: {tracker.labels.before}"
+        page.get_by_role("textbox", name=field, exact=True).fill("7")
+        page.wait_for_function(
+            "() => (localStorage.getItem('cam-workbench:session-tracker') || '').includes('7')"
+        )
         assert page.evaluate("window.cspViolations") == []
         assert not [c for c in console if "Content Security Policy" in c], console
         # The policy is enforced: an injected inline script does not run, and is reported.
