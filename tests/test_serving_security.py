@@ -20,6 +20,7 @@ from cam_workbench.serving.http import (
     allowed_hosts,
     client_address,
     content_security_policy,
+    forwarded_by_untrusted,
     host_allowed,
     redact,
     trusted_proxy_set,
@@ -117,6 +118,14 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy():
     assert client_address("127.0.0.1", "203.0.113.5", frozenset()) == "127.0.0.1"
     with pytest.raises(ValueError, match="not an IP address"):
         trusted_proxy_set(["proxy.local"])
+
+
+def test_x_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_noticed():
+    trusted = trusted_proxy_set(["127.0.0.1"])
+    assert forwarded_by_untrusted("10.1.1.1", "203.0.113.5", trusted)
+    assert forwarded_by_untrusted("10.1.1.1", "", frozenset())
+    assert not forwarded_by_untrusted("127.0.0.1", "203.0.113.5", trusted)
+    assert not forwarded_by_untrusted("10.1.1.1", None, trusted)
 
 
 def test_the_content_security_policy_allows_no_inline_script_and_no_framing_by_others():

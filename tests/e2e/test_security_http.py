@@ -207,3 +207,16 @@ def test_odd_requests_get_no_500_and_leave_no_traceback_query_or_address_in_the_
     assert SECRET not in log
     assert CLIENT not in log
     assert "import os" not in log
+
+
+def test_x_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_worth_one_warning(named):
+    """Behind a proxy the server does not trust, every patient shares the proxy's address."""
+    forwarded = "203.0.113.77"
+    for path in ("/voila/api/themes/", STATIC, "/no-such-page"):
+        request(named.url, "GET", path, headers={"X-Forwarded-For": forwarded}, source=CLIENT)
+    time.sleep(0.5)
+    log = named.log()
+    warnings = [line for line in log.splitlines() if "X-Forwarded-For" in line]
+    assert len(warnings) == 1, warnings
+    assert "--trusted-proxy" in warnings[0] and "WARNING" in warnings[0]
+    assert forwarded not in log and CLIENT not in log
