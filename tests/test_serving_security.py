@@ -14,7 +14,7 @@ from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_
 
 from cam_workbench.cli import main
 from cam_workbench.serving import ServeOptions, ServerTexts, voila_config
-from cam_workbench.serving.channels import keep_outgoing, parse_incoming
+from cam_workbench.serving.channels import TokenBucket, keep_outgoing, parse_incoming
 from cam_workbench.serving.http import (
     PrivacyLogFilter,
     allowed_hosts,
@@ -206,6 +206,16 @@ def test_incoming_messages_are_parsed_in_both_protocols_and_junk_is_refused():
             parse_incoming(junk, is_v1, Session().unpack)
 
 
+def test_the_message_rate_allows_a_burst_then_the_rate():
+    now = [0.0]
+    bucket = TokenBucket(rate=50, burst=200, clock=lambda: now[0])
+    assert sum(bucket.take() for _ in range(1000)) == 200  # a burst, then nothing
+    now[0] += 1.0
+    assert sum(bucket.take() for _ in range(1000)) == 50  # a second later: a second's worth
+    now[0] += 60.0
+    assert sum(bucket.take() for _ in range(1000)) == 200  # never more than the burst
+
+
 def test_stderr_and_tracebacks_never_go_to_the_page():
     def parts(msg_type: str, content: dict) -> list[bytes]:
         return [PACK({"msg_type": msg_type}), PACK({}), PACK({}), PACK(content)]
@@ -236,6 +246,7 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
         max_session_s=3600,
         max_message_bytes=1000,
         max_client_comms=3,
+        max_messages_per_s=20,
     )
     c = voila_config(options)
     assert "clinic.example" in c.CamVoila.allowed_hosts and "localhost" in c.CamVoila.allowed_hosts
@@ -245,11 +256,14 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
     assert c.CappedKernelManager.max_per_address == 5
     assert c.CappedKernelManager.max_session == 3600
     assert c.CappedKernelManager.max_client_comms == 3
+    assert c.CappedKernelManager.max_messages_per_s == 20
     assert c.IdentityProvider.cookie_options["samesite"] == "Strict"
     defaults = ServeOptions(notebook=tmp_path / "n.ipynb", texts=TEXTS)
     assert 2 * 3600 <= defaults.max_session_s <= 4 * 3600
     assert defaults.max_per_address >= 20
     assert 64 * 1024 <= defaults.max_message_bytes <= 1024 * 1024
+    # Well above the real page: 4 messages at start-up, ~45 a second typing at machine speed.
+    assert defaults.max_messages_per_s >= 50
 
 
 @pytest.mark.parametrize(
@@ -261,6 +275,7 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
         {"max_session_s": 0},
         {"max_message_bytes": 0},
         {"max_client_comms": 0},
+        {"max_messages_per_s": 0},
     ],
 )
 def test_impossible_hardening_options_are_refused(tmp_path, bad):
@@ -274,6 +289,7 @@ def test_impossible_hardening_options_are_refused(tmp_path, bad):
         (["--max-per-address", "0"], "--max-per-address must be more than 0"),
         (["--max-session-hours", "soon"], "--max-session-hours must be a number"),
         (["--idle-minutes", "-1"], "--idle-minutes must be more than 0"),
+        (["--max-messages-per-second", "0"], "--max-messages-per-second must be more than 0"),
         (["--allowed-host", "http://clinic.example/"], "not a host name"),
         (["--trusted-proxy", "proxy.local"], "not an IP address"),
     ],
@@ -284,3 +300,22 @@ def test_serve_refuses_bad_hardening_options_with_exit_2(args, expected, capsys)
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
+
+
+def test_the_message_rate_option_reaches_the_server_and_its_help_names_the_default():
+    import argparse
+
+    from cam_workbench.cli import build_parser
+    from cam_workbench.cli.commands.serve import hardening_options
+
+    parser = build_parser()
+    args = parser.parse_args(["serve", "--max-messages-per-second", "12.5"])
+    assert hardening_options(args)["max_messages_per_s"] == 12.5
+    assert "max_messages_per_s" not in hardening_options(parser.parse_args(["serve"]))
+    serve = next(
+        action.choices["serve"]
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    default = ServeOptions.__dataclass_fields__["max_messages_per_s"].default
+    assert f"(default {default:g};" in " ".join(serve.format_help().split())

@@ -139,6 +139,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         3 * 3600, config=True, help="Seconds after the first hand-out when a session ends."
     )
     max_client_comms = Integer(8, config=True, help="Most comm_open messages from a page.")
+    max_messages_per_s = Float(
+        50.0, config=True, help="Most websocket messages a second from a page (burst: 4 s)."
+    )
 
     @default("kernel_manager_class")
     def _default_kernel_manager_class(self) -> str:

@@ -269,6 +269,7 @@ def test_a_page_cannot_grow_its_kernel(fresh):
                 },
                 metadata={"version": "2.1.0"},  # the widget protocol
             )
+        time.sleep(1)  # a burst past the message rate was dropped: the next message passes
         socket.send("comm_info_request", {"target_name": "jupyter.widget"})
         comms: dict = {}
         deadline = time.monotonic() + 60
