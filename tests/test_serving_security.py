@@ -35,27 +35,31 @@ PACK = Session().pack
 # -- who owns a kernel ----------------------------------------------------------------------
 
 
-def test_a_kernel_handed_to_two_visitors_belongs_to_the_first_to_connect():
+def test_a_page_handed_on_is_its_new_holders_alone_and_the_first_session_owns_it():
     book = SessionBook()
     first, second, stranger = (Visitor(n, "10.0.0.1") for n in ("first", "second", "stranger"))
     book.hand_out("k", first, NOW)
+    assert book.may_see("k", "first") and book.may_shut_down("k", "first")
     book.hand_out("k", second, NOW)  # a flood: the page was handed on
-    assert book.may_see("k", "first") and book.may_see("k", "second")
-    assert not book.may_shut_down("k", "first")  # two holders: left to the culler
+    assert book.holder("k") == second
+    assert not book.may_see("k", "first") and not book.may_shut_down("k", "first")
+    assert not book.claim("k", first, "tab-1", NOW)  # the earlier holder lost it
     assert not book.claim("k", stranger, "s", NOW)
     assert book.claim("k", second, "tab-2", NOW)
-    assert not book.claim("k", first, "tab-1", NOW)
     assert not book.claim("k", second, "tab-3", NOW)  # another tab of the owner's browser
     assert book.claim("k", second, "tab-2", NOW)  # the same page reconnecting
+    book.hand_out("k", first, NOW)  # once owned, a page goes to nobody else
+    assert book.holder("k") is None and not book.claim("k", first, "tab-1", NOW)
     assert not book.may_see("k", "first") and book.may_see("k", "second")
     assert not book.may_shut_down("k", "first") and book.may_shut_down("k", "second")
     assert not book.may_see("k", "") and not book.claim("k", Visitor("", "x"), "s", NOW)
 
 
-def test_a_sole_holder_may_end_a_page_nobody_connected_to():
+def test_the_holder_may_end_a_page_nobody_connected_to():
     book = SessionBook()
     book.hand_out("k", Visitor("me", "a"), NOW)
     assert book.may_shut_down("k", "me")
+    assert not book.may_shut_down("k", "someone else")
     assert not book.may_shut_down("unknown", "me")
 
 
@@ -63,12 +67,12 @@ def test_an_address_holds_what_it_was_handed_until_someone_owns_it():
     book = SessionBook()
     book.hand_out("k1", Visitor("a", "10.0.0.1"), NOW)
     book.hand_out("k2", Visitor("b", "10.0.0.1"), NOW)
-    book.hand_out("k2", Visitor("c", "10.0.0.2"), NOW)
+    book.hand_out("k3", Visitor("c", "10.0.0.2"), NOW)
     assert book.held_by("10.0.0.1") == 2 and book.held_by("10.0.0.2") == 1
-    book.claim("k2", Visitor("c", "10.0.0.2"), "s", NOW)
-    assert book.held_by("10.0.0.1") == 1 and book.held_by("10.0.0.2") == 1
+    book.claim("k2", Visitor("b", "10.0.0.1"), "s", NOW)
+    assert book.held_by("10.0.0.1") == 2  # k2 is owned by a session of 10.0.0.1 now
     book.forget("k1")
-    assert book.held_by("10.0.0.1") == 0
+    assert book.held_by("10.0.0.1") == 1
 
 
 def test_only_an_update_or_click_on_a_widget_of_the_page_is_activity():
@@ -247,6 +251,7 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
         max_message_bytes=1000,
         max_client_comms=3,
         max_messages_per_s=20,
+        max_unconnected_per_address=2,
     )
     c = voila_config(options)
     assert "clinic.example" in c.CamVoila.allowed_hosts and "localhost" in c.CamVoila.allowed_hosts
@@ -257,6 +262,7 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
     assert c.CappedKernelManager.max_session == 3600
     assert c.CappedKernelManager.max_client_comms == 3
     assert c.CappedKernelManager.max_messages_per_s == 20
+    assert c.CappedKernelManager.max_unconnected_per_address == 2
     assert c.IdentityProvider.cookie_options["samesite"] == "Strict"
     defaults = ServeOptions(notebook=tmp_path / "n.ipynb", texts=TEXTS)
     assert 2 * 3600 <= defaults.max_session_s <= 4 * 3600
@@ -264,6 +270,7 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
     assert 64 * 1024 <= defaults.max_message_bytes <= 1024 * 1024
     # Well above the real page: 4 messages at start-up, ~45 a second typing at machine speed.
     assert defaults.max_messages_per_s >= 50
+    assert 1 < defaults.max_unconnected_per_address < defaults.max_unconnected
 
 
 @pytest.mark.parametrize(
@@ -276,6 +283,7 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
         {"max_message_bytes": 0},
         {"max_client_comms": 0},
         {"max_messages_per_s": 0},
+        {"max_unconnected_per_address": 0},
     ],
 )
 def test_impossible_hardening_options_are_refused(tmp_path, bad):

@@ -93,6 +93,10 @@ class ServeOptions:
     """Most websocket messages a page may send a second, on average; four seconds' worth may
     come at once. Past it, messages are dropped. The real page sends 4 at start-up, one per
     click, and at most about 45 a second while text is typed faster than anyone types."""
+    max_unconnected_per_address: int = 4
+    """Most pages one client address may hold that have not connected yet (of
+    ``max_unconnected``), so one address cannot make every other visitor wait. A real page
+    connects about a second after it arrives."""
     allowed_hosts: tuple[str, ...] = ()
     """Names a request may use in its ``Host`` header besides the bound address, localhost,
     127.0.0.1 and [::1] (e.g. the name a reverse proxy passes on)."""
@@ -113,6 +117,7 @@ class ServeOptions:
             "max_session_s",
             "max_message_bytes",
             "max_client_comms",
+            "max_unconnected_per_address",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more, not {getattr(self, name)}")
