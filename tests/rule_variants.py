@@ -1,7 +1,8 @@
 """Rule sets the YAML can express, built on the shipped screening (same items and texts).
 
 A test helper (also used by ``scripts/lforms_check.py``): each variant keeps the shipped
-items, reuses the shipped outcomes' texts under new ids or tiers, and replaces the rules.
+items, reuses the shipped outcomes' texts under new ids or tiers (a new outcome gets its
+own heading), and replaces the rules.
 They are built with ``model_copy`` (no content checks), so a variant may do what
 ``validate`` refuses, such as two outcomes of one tier (a tie: ``decide()`` keeps the first
 rule) or a rule that never fires, to show that the FHIRPath follows ``decide()`` there too.
@@ -19,6 +20,8 @@ from cam_workbench.content.rules import Answers
 LEG, BLADDER, FEVER, CANCER = "leg_symptoms", "bladder_bowel", "fever_nausea", "cancer_weight"
 EVERY_FLAG = [LEG, BLADDER, FEVER, CANCER]
 NONE_RULE = ("no_red_flags", {"none_of_these": True}, "proceed")
+#: The headings of the outcomes the shipped screening does not have.
+NEW_HEADINGS = {"see_specialist": "Talk with a specialist first"}
 
 #: name → (outcomes as (id, tier, the shipped outcome whose texts it takes), rules as
 #: (id, when, outcome)); ``None``: the shipped outcomes.
@@ -95,8 +98,11 @@ VARIANTS: dict[str, tuple[list[tuple[str, int, str]] | None, list[tuple[str, Any
 }
 
 
-def variant(shipped: ScreeningFile, name: str) -> ScreeningFile:
-    """The shipped screening with the outcomes and rules of ``VARIANTS[name]``."""
+def variant(shipped: ScreeningFile, name: str, own_headings: bool = True) -> ScreeningFile:
+    """The shipped screening with the outcomes and rules of ``VARIANTS[name]``.
+
+    ``own_headings=False``: a new outcome keeps the heading of the outcome it copies.
+    """
     if name == "shipped":
         return shipped
     outcomes, rules = VARIANTS[name]
@@ -104,7 +110,13 @@ def variant(shipped: ScreeningFile, name: str) -> ScreeningFile:
     new_outcomes: list[Outcome] = (
         list(shipped.outcomes)
         if outcomes is None
-        else [by_id[base].model_copy(update={"id": i, "tier": t}) for i, t, base in outcomes]
+        else [
+            by_id[base].model_copy(
+                update={"id": i, "tier": t}
+                | ({"heading": NEW_HEADINGS[i]} if own_headings and i in NEW_HEADINGS else {})
+            )
+            for i, t, base in outcomes
+        ]
     )
     new_rules = [Rule(id=i, when=Condition(**when), outcome=o) for i, when, o in rules]
     return shipped.model_copy(update={"outcomes": new_outcomes, "rules": new_rules})

@@ -126,6 +126,17 @@ def test_a_tie_goes_to_the_first_rule_as_in_decide(shipped):
         assert outcome_of(run(export(screening), response(screening, fever, False))) == expected
 
 
+def test_two_outcomes_with_one_heading_get_a_note(shipped):
+    """LHC-Forms records a calculated answer by its text: the first of two the same."""
+    same = questionnaire(variant(shipped, "tie", own_headings=False), date=DATE).notes
+    assert [n for n in same if "same heading" in n] == [
+        "outcomes 'see_doctor' and 'see_specialist' have the same heading: a form filler that "
+        "tells answer options apart by their text (LHC-Forms does) records 'see_doctor' as the "
+        "result for both"
+    ]
+    assert not [n for n in questionnaire(variant(shipped, "tie"), date=DATE).notes]
+
+
 def test_the_shipped_rules_read_as_a_reviewer_expects(shipped):
     """The expressions the README shows for the shipped rules."""
     found = dict(sdc.variables([i.id for i in shipped.items], shipped.rules, {"urgent": 2,

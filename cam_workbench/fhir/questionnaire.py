@@ -257,6 +257,21 @@ def _outcome_group(outcome: Outcome, texts: _Texts) -> dict[str, Any]:
     return group
 
 
+def _same_headings(screening: ScreeningFile) -> list[str]:
+    """A note for each outcome whose heading another outcome has already."""
+    first: dict[str, str] = {}
+    notes = []
+    for outcome in screening.outcomes:
+        if outcome.heading in first:
+            notes.append(
+                f"outcomes '{first[outcome.heading]}' and '{outcome.id}' have the same heading: "
+                "a form filler that tells answer options apart by their text (LHC-Forms does) "
+                f"records '{first[outcome.heading]}' as the result for both"
+            )
+        first.setdefault(outcome.heading, outcome.id)
+    return notes
+
+
 def questionnaire(
     screening: ScreeningFile,
     *,
@@ -321,6 +336,7 @@ def questionnaire(
     ]
     items += [_outcome_group(outcome, texts) for outcome in screening.outcomes]
     resource["item"] = items
+    notes += _same_headings(screening)
     names = sdc.variable_names(item_ids, [rule.id for rule in screening.rules])
     for kind in names.numbered:
         prefix = sdc.ITEM_PREFIX if kind == "item" else sdc.RULE_PREFIX

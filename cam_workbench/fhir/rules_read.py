@@ -276,7 +276,7 @@ def read_sdc_rules(
         reason = "" if found == expected else _difference(found, expected)
     if reason:
         result.notes.append(
-            f"the FHIRPath rules are not rules our model can hold ({reason}); no rule was "
+            f"the FHIRPath variables are not rules our model can hold ({reason}); no rule was "
             "read from them: write the rules by hand"
         )
         return result
