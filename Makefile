@@ -28,7 +28,7 @@ benchmark: $(STAMP) chromium
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
 ## The FHIR export in LHC-Forms (a real SDC form filler) in Chromium, offline: not part of
-## `make test` (npm installs LHC-Forms once into scripts/lforms/node_modules/; ~5 min).
+## `make test` (npm installs LHC-Forms once into scripts/lforms/node_modules/; 5-10 min).
 lforms-check: $(STAMP) chromium
 	$(BIN)/python scripts/lforms_check.py $(ARGS)
 

@@ -6,8 +6,8 @@ renderer, npm ``lforms``), the export reaches ``decide()``'s outcome for every c
 boxes. Not part of ``make test``: it needs npm once and takes a few minutes. Run it after a
 change to the FHIR export or to the rules:
 
-    make lforms-check                                   # everything, about 5 minutes
-    .venv/bin/python scripts/lforms_check.py --quick    # the 16 answer sets, about 1 minute
+    make lforms-check                                   # everything, 5 to 10 minutes
+    .venv/bin/python scripts/lforms_check.py --quick    # the 16 answer sets, about 30 s
 
 The first run installs LHC-Forms (the version pinned in ``scripts/lforms/package.json`` and
 ``package-lock.json``) into ``scripts/lforms/node_modules/`` (ignored by git) with ``npm ci
