@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: serve test lint install chromium benchmark
+.PHONY: serve test lint install chromium benchmark lforms-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -26,6 +26,11 @@ chromium:
 ## Writes benchmarks/results/latest.json and latest.md (see benchmarks/README.md).
 benchmark: $(STAMP) chromium
 	$(BIN)/python benchmarks/run.py $(ARGS)
+
+## The FHIR export in LHC-Forms (a real SDC form filler) in Chromium, offline: not part of
+## `make test` (npm installs LHC-Forms once into scripts/lforms/node_modules/; 5-10 min).
+lforms-check: $(STAMP) chromium
+	$(BIN)/python scripts/lforms_check.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -169,6 +169,14 @@ def add_hardening_arguments(serve: argparse.ArgumentParser) -> None:
         help="most sessions one client address may hold; past it a 'busy' page (default 20)",
     )
     serve.add_argument(
+        "--max-messages-per-second",
+        type=_positive(float, "--max-messages-per-second"),
+        default=None,
+        metavar="N",
+        help="most websocket messages a page may send a second (four seconds' worth at once); "
+        "past it they are dropped (default 50; the page sends a few, one per click)",
+    )
+    serve.add_argument(
         "--max-session-hours",
         type=_positive(float, "--max-session-hours"),
         default=None,
@@ -197,6 +205,8 @@ def hardening_options(args: argparse.Namespace) -> dict[str, object]:
         found["max_session_s"] = max(1, round(args.max_session_hours * 3600))
     if args.idle_minutes is not None:
         found["idle_timeout_s"] = max(1, round(args.idle_minutes * 60))
+    if args.max_messages_per_second is not None:
+        found["max_messages_per_s"] = args.max_messages_per_second
     return found
 
 
