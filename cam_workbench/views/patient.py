@@ -35,7 +35,7 @@ from cam_workbench.views.looks import Looks
 from cam_workbench.views.screens import GuideScreen, OutcomeParts, QuestionScreen
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from cam_workbench.logic.tracker import SessionLog
@@ -153,8 +153,7 @@ class PatientDashboard(w.VBox):
         self.loading = HTML("")
         self._tracker_log: SessionLog | None = None
         self._device: DeviceStore | None = None
-        super().__init__([])
-        self.add_class("cam-app")
+        super().__init__([], _dom_classes=("cam-app",))
         self._build(language if language in content.languages else "en")
         self.loading = HTML(
             f'<p class="cam-loading" role="status">{escape(self._shared.ui.loading)}</p>'
@@ -187,7 +186,7 @@ class PatientDashboard(w.VBox):
         self.question = QuestionScreen(self._screening, shared, looks)
         self._outcome_parts: OutcomeParts | None = None
         self._guide_screen: GuideScreen | None = None
-        self._screen = w.VBox([], layout=looks.layout).add_class("cam-screen")
+        self._screen = w.VBox([], layout=looks.layout, _dom_classes=("cam-screen",))
         self.language_buttons = {
             other: looks.button(content.shared(other).ui.language_name)
             for other in content.languages
@@ -199,12 +198,16 @@ class PatientDashboard(w.VBox):
         for box in (*self.question.flags.values(), self.question.none_box):
             box.observe(self._prepare_next_screens, "value")
         self.flow.observe(self._draw)
-        self.announcer = looks.html().add_class("cam-live").add_class("cam-sr-only")
+        self.announcer = looks.html(classes=("cam-live", "cam-sr-only"))
         top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
-        languages = w.HBox(list(self.language_buttons.values()), layout=looks.layout)
+        languages = w.HBox(
+            list(self.language_buttons.values()),
+            layout=looks.layout,
+            _dom_classes=("cam-languages",),
+        )
         self.children = [
             looks.html(top),
-            languages.add_class("cam-languages"),
+            languages,
             looks.html(_header_html(shared, language)),
             self.announcer,
             self._screen,
@@ -268,8 +271,10 @@ class PatientDashboard(w.VBox):
     def guide(self) -> GuideScreen:
         """The guide screen, built the first time it is needed."""
         if self._guide_screen is None:
-            self._guide_screen = GuideScreen(self._guide, self._shared, self._looks)
-            self._add_tracker(self._language)
+            part = self._tracker_part(self._language)
+            self._guide_screen = GuideScreen(
+                self._guide, self._shared, self._looks, parts=[part] if part else []
+            )
         return self._guide_screen
 
     def _restore(self, carry: FlowState | None) -> None:
@@ -390,8 +395,8 @@ class PatientDashboard(w.VBox):
             self._screening, self._shared, state, dt.date.today(), observations, label
         )
 
-    def _add_tracker(self, language: str) -> None:
-        """Add "Track your sessions" to the guide when the content has a tracker.
+    def _tracker_part(self, language: str) -> tuple[str, Callable[[], w.Widget]] | None:
+        """The guide's "Track your sessions" part, when the content has a tracker.
 
         The panel (and its chart code) is imported and built when the patient opens it. Its
         sessions (and the device that keeps them) carry over to another language and stay on
@@ -400,7 +405,7 @@ class PatientDashboard(w.VBox):
         """
         found = self._content.of_kind(TrackerFile, language)
         if not found:
-            return
+            return None
         tracker = found[0]
         languages = self._content.languages
         trackers = [t for lang in languages for t in self._content.of_kind(TrackerFile, lang)]
@@ -419,7 +424,7 @@ class PatientDashboard(w.VBox):
             self._device = panel.device
             return panel
 
-        self.guide.add_part(tracker.heading, build)
+        return tracker.heading, build
 
 
 _preloaded: dict[Path, tuple[tuple[tuple[str, int, int], ...], ContentSet]] = {}
