@@ -244,6 +244,8 @@ class LoadResult:
     open_s: float = 0.0
     clicks_ms: list[float] = field(default_factory=list)
     click_errors: int = 0
+    idle_open: int = 0
+    """Sessions connected in the background that did not click."""
 
 
 async def _cycle(
@@ -268,22 +270,17 @@ async def _cycle(
             return
 
 
-async def run_sessions(
-    server: Server,
-    count: int,
-    cycles: int,
-    think: tuple[float, float],
-    opened: Any,
-    open_concurrency: int = 4,
-) -> LoadResult:
-    """Open ``count`` sessions (``open_concurrency`` at a time), then let all of them click.
+async def open_sessions(
+    server: Server, count: int, concurrency: int, result: LoadResult | None = None
+) -> list[Session]:
+    """Open ``count`` sessions, ``concurrency`` at a time; return those that opened.
 
-    ``opened`` (a ``threading.Event``) is set once every session is open, so a real browser
-    can measure its clicks while the sessions click too.
+    Errors are counted in ``result.open_errors`` when given. Each session connects as soon
+    as its page arrives; ``concurrency`` stays under the server's limit of pages not yet
+    connected per address (4), as a page's connection is counted a moment after it opens.
     """
-    result = LoadResult(sessions_requested=count)
+    gate = asyncio.Semaphore(concurrency)
     sessions = [Session(server) for _ in range(count)]
-    gate = asyncio.Semaphore(open_concurrency)
 
     async def open_one(session: Session) -> bool:
         async with gate:
@@ -292,16 +289,47 @@ async def run_sessions(
             except (TimeoutError, ConnectionError, OSError, LookupError) as exc:
                 error = type(exc).__name__
             if error:
-                result.open_errors[error] = result.open_errors.get(error, 0) + 1
+                if result is not None:
+                    result.open_errors[error] = result.open_errors.get(error, 0) + 1
+                await session.close()
                 return False
             return True
 
-    start = time.monotonic()
     ok = await asyncio.gather(*(open_one(s) for s in sessions))
+    return [s for s, good in zip(sessions, ok, strict=True) if good]
+
+
+async def close_sessions(sessions: list[Session]) -> None:
+    """Close the sockets and end the kernels (the unload beacon), 20 at a time."""
+    for start in range(0, len(sessions), 20):
+        chunk = sessions[start : start + 20]
+        await asyncio.gather(*(s.close() for s in chunk), return_exceptions=True)
+
+
+async def run_sessions(
+    server: Server,
+    count: int,
+    cycles: int,
+    think: tuple[float, float],
+    opened: Any,
+    open_concurrency: int = 3,
+    idle: int = 0,
+) -> LoadResult:
+    """Open ``idle`` sessions that only stay connected, then ``count`` that click.
+
+    The clicking sessions' first ticks all come within ``think`` (one to three seconds)
+    after the last one opened: a burst of first ticks. ``opened`` (a ``threading.Event``)
+    is set once every session is open, so a real browser can measure its clicks while the
+    sessions click too.
+    """
+    result = LoadResult(sessions_requested=count)
+    background = await open_sessions(server, idle, open_concurrency, result) if idle else []
+    result.idle_open = len(background)
+    start = time.monotonic()
+    live = await open_sessions(server, count, open_concurrency, result)
     result.open_s = time.monotonic() - start
-    live = [s for s, good in zip(sessions, ok, strict=True) if good]
     result.sessions_open = len(live)
     opened.set()
     await asyncio.gather(*(_cycle(s, server.texts, cycles, think, result) for s in live))
-    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    await close_sessions(live + background)
     return result

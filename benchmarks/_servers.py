@@ -121,10 +121,18 @@ def _start(name: str, label: str, command: list[str], port: int, texts: PageText
     return Server(name, label, f"http://127.0.0.1:{port}/", port, proc, log_path, texts, command)
 
 
-def start_servers(logs: Path) -> list[Server]:
-    """Start ``cam-workbench serve`` (patient dashboard) and plain Voila (minimal notebook)."""
+def start_servers(logs: Path, max_sessions: int = 0) -> list[Server]:
+    """Start ``cam-workbench serve`` (patient dashboard) and plain Voila (minimal notebook).
+
+    ``max_sessions``: raise the server's kernel cap and per-address limit to hold that many
+    sessions at once (every benchmark session comes from 127.0.0.1, where a real server's
+    patients come from many addresses); 0 keeps the defaults.
+    """
     cam_port, voila_port = free_port(), free_port()
     cam_cmd = [str(BIN / "cam-workbench"), "serve", "--port", str(cam_port)]
+    if max_sessions:
+        limit = str(max_sessions)
+        cam_cmd += ["--max-kernels", limit, "--max-per-address", limit]
     voila_cmd = [str(BIN / "voila"), str(MINIMAL), f"--port={voila_port}", "--no-browser"]
     servers = [
         _start(
