@@ -106,10 +106,11 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     out.append(
         {
             "goal": "a real patient right after the flood: usable first question within 5 s",
-            "value": f"HTTP {patient.get('status')}, {_fmt(patient.get('ttfq_ms'))} ms",
+            "value": f"HTTP {patient.get('status')}, {_fmt(patient.get('ttfq_new_tab_ms'))} ms"
+            " from asking for a new tab",
             "met": patient.get("status") == 200
-            and patient.get("ttfq_ms") is not None
-            and patient["ttfq_ms"] <= PATIENT_AFTER_FLOOD_MS,
+            and patient.get("ttfq_new_tab_ms") is not None
+            and patient["ttfq_new_tab_ms"] <= PATIENT_AFTER_FLOOD_MS,
         }
     )
     culling = flood.get("culling", {})
@@ -372,8 +373,10 @@ def markdown(results: dict[str, Any]) -> str:
         patient = flood.get("patient_after_flood", {})
         rows.append(
             (
-                "Real patient right after the flood: time to first question (ms)",
-                f"{_fmt(patient.get('ttfq_ms'))} (HTTP {patient.get('status')})",
+                "Real patient right after the flood: time to first question, new tab /"
+                " from navigation (ms)",
+                f"{_fmt(patient.get('ttfq_new_tab_ms'))} / {_fmt(patient.get('ttfq_ms'))}"
+                f" (HTTP {patient.get('status')})",
                 "",
                 "",
             )

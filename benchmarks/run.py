@@ -251,6 +251,7 @@ def flood_phase(
     result["patient_after_flood"] = {
         "status": patient.get("status"),
         "ttfq_ms": patient.get("ttfq_ms"),
+        "ttfq_new_tab_ms": patient.get("ttfq_new_tab_ms"),
         "error": patient.get("error"),
         "started_after_flood_s": round(time.monotonic() - flood_end, 2),
     }
