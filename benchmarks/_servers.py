@@ -28,7 +28,7 @@ class PageTexts:
     none_option: str
     continue_: str
     doctor_heading: str
-    """Heading shown after Continue with a red flag checked."""
+    """Heading shown after Continue with the first red flag checked."""
     start_again: str | None
     """Button that goes back to the question (``None``: the page has no screens)."""
 
@@ -46,15 +46,19 @@ def dashboard_texts() -> PageTexts:
     """The patient dashboard's texts, from the shipped English content."""
     sys.path.insert(0, str(REPO))
     from cam_workbench.content.loading import load_content
+    from cam_workbench.content.rules import Answers
+    from cam_workbench.logic.screening import evaluate
 
     content = load_content(REPO / "content")
     screening, shared = content.screening("en"), content.shared("en")
-    doctor = next(o for o in screening.outcomes if o.gate)
+    first = screening.items[0]
+    # The outcome the rules give for the first red flag alone (as the drivers answer).
+    shown = evaluate(screening, Answers.of([first.id], none_of_these=False)).outcome
     return PageTexts(
-        first_flag=screening.items[0].text,
+        first_flag=first.text,
         none_option=screening.none_option.text,
         continue_=shared.ui.continue_,
-        doctor_heading=doctor.heading,
+        doctor_heading=shown.heading,
         start_again=shared.ui.start_again,
     )
 
