@@ -88,12 +88,13 @@ def downloads_html(
     return '<p class="cam-downloads">' + "<br>".join(links) + "</p>"
 
 
-def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
+def _preview_banner(content: ContentSet, shared: SharedFile, always: bool = False) -> str:
     """The "Preview — not yet approved" banner while any patient file lacks sign-off.
 
-    Also while a file is past its review date: its approval no longer covers it.
+    Also while a file is past its review date: its approval no longer covers it; and
+    ``always`` in a reviewer's preview.
     """
-    if not shared.ui.preview_banner or not publication_blockers(content):
+    if not shared.ui.preview_banner or not (always or publication_blockers(content)):
         return ""
     return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
 
@@ -126,11 +127,14 @@ class PatientDashboard(w.VBox):
     """The whole patient page: notices on every screen, and the current screen.
 
     The patient can switch language at any point; their answers and screen carry over.
+    With ``preview=True`` (a reviewer's or educator's preview, not a patient's page) it is
+    the same page with the preview banner always shown, no downloads made and no focus moved.
     """
 
-    def __init__(self, content: ContentSet, language: str = "en") -> None:
+    def __init__(self, content: ContentSet, language: str = "en", preview: bool = False) -> None:
         """Build every screen from the content in ``language``."""
         self._content = content
+        self.preview = preview
         self.loading = HTML("")
         self._tracker_log: SessionLog | None = None
         super().__init__([])
@@ -167,6 +171,7 @@ class PatientDashboard(w.VBox):
         self.question = QuestionScreen(self._screening, shared, looks)
         self._outcome_parts: OutcomeParts | None = None
         self._guide_screen: GuideScreen | None = None
+        self._tracker_button: w.Button | None = None
         self._screen = w.VBox([], layout=looks.layout).add_class("cam-screen")
         self.language_buttons = {
             other: looks.button(content.shared(other).ui.language_name)
@@ -181,7 +186,7 @@ class PatientDashboard(w.VBox):
         self.flow.observe(self._draw)
         self.flow.observe(self._forget_on_restart)
         self.announcer = looks.html().add_class("cam-live").add_class("cam-sr-only")
-        top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
+        top = f"<style>{_css()}</style>{_preview_banner(content, shared, self.preview)}"
         languages = w.HBox(list(self.language_buttons.values()), layout=looks.layout)
         self.children = [
             looks.html(top),
@@ -246,6 +251,12 @@ class PatientDashboard(w.VBox):
         return self._outcome.downloads
 
     @property
+    def tracker_button(self) -> w.Button | None:
+        """The guide's "Track your sessions" entry (``None`` without a tracker)."""
+        _ = self.guide  # built with the guide
+        return self._tracker_button
+
+    @property
     def guide(self) -> GuideScreen:
         """The guide screen, built the first time it is needed."""
         if self._guide_screen is None:
@@ -289,7 +300,9 @@ class PatientDashboard(w.VBox):
             self._build(wanted)
 
     def _focus_current(self) -> None:
-        """Move keyboard focus to where the new screen starts."""
+        """Move keyboard focus to where the new screen starts (not in a preview)."""
+        if self.preview:
+            return
         state = self.flow.state
         if state.screen is Screen.question:
             target: w.DOMWidget = next(iter(self.question.flags.values()))
@@ -332,8 +345,9 @@ class PatientDashboard(w.VBox):
         assert decision is not None  # outcome and guide screens always have one
         outcome = decision.outcome
         message = outcome_html(outcome)
-        today = dt.date.today()
-        self.downloads.value = downloads_html(self._screening, self._shared, state, today)
+        if not self.preview:  # a preview makes no downloads
+            today = dt.date.today()
+            self.downloads.value = downloads_html(self._screening, self._shared, state, today)
         self.announcer.value = f"<p>{escape(outcome.heading)}</p>"
         if state.screen is Screen.outcome:
             label = None if outcome.stop else outcome.cleared_label
@@ -375,9 +389,11 @@ class PatientDashboard(w.VBox):
             self._tracker_log = panel.session_log
             return panel
 
-        self.guide.add_part(tracker.heading, build)
+        self._tracker_button = self.guide.add_part(tracker.heading, build)
 
 
-def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:
+def build_dashboard(
+    content_dir: Path | None = None, language: str = "en", preview: bool = False
+) -> PatientDashboard:
     """Load the content (default: the configured content folder) and build the dashboard."""
-    return PatientDashboard(load_content(content_dir or default_content_dir()), language)
+    return PatientDashboard(load_content(content_dir or default_content_dir()), language, preview)
