@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from helpers import edit, line_of
@@ -26,6 +28,12 @@ def _tracker_panel(dashboard: PatientDashboard) -> TrackerPanel | None:
         if "cam-part" in holder._dom_classes and holder.layout.display != "none":
             return next((c for c in holder.children if isinstance(c, TrackerPanel)), None)
     return None
+
+
+def _on_a_thread_of_its_own(run: Callable[[], None]) -> None:
+    """Run in a thread with no event loop (sync Playwright's is running in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(run).result()
 
 
 def test_every_screen_is_listed_with_the_contents_own_words(content):
@@ -153,13 +161,16 @@ def test_the_file_watch_reloads_only_after_a_save_and_stops(content_copy):
         live.stop_watching()
         assert not live.watching
 
-    asyncio.run(scenario())
+    _on_a_thread_of_its_own(lambda: asyncio.run(scenario()))
     assert live.loads == 2
     assert "Is acupuncture safe?" in preview.dashboard.guide.section.value  # the page follows
 
 
 def test_the_watch_box_without_an_event_loop_says_to_use_refresh(content_copy):
-    preview = LivePreview(content_copy)
-    preview.watch_box.value = True
-    assert preview.watch_box.value is False and not preview.live.watching
-    assert "Refresh" in preview.status.value
+    def tick() -> None:
+        preview = LivePreview(content_copy)
+        preview.watch_box.value = True
+        assert preview.watch_box.value is False and not preview.live.watching
+        assert "Refresh" in preview.status.value
+
+    _on_a_thread_of_its_own(tick)
