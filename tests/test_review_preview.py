@@ -91,16 +91,22 @@ def test_go_to_reaches_each_screen_through_the_pages_own_flow(content, language)
             assert "cam-current" in dashboard.tracker_button._dom_classes
 
 
-def test_the_preview_banner_always_shows_and_nothing_is_offered_for_download(content_copy):
-    main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"])
-    content = load_content(content_copy)  # approved: the patient's page has no banner
-    banner = html.escape(content.shared("en").ui.preview_banner)
-    patient = PatientDashboard(content)
-    assert banner not in patient.children[0].value
+def test_the_preview_shows_the_banner_as_the_patients_page_does_and_makes_no_downloads(
+    content_copy,
+):
+    unapproved = load_content(content_copy)
+    banner = html.escape(unapproved.shared("en").ui.preview_banner)
     preview = LivePreview(content_copy, screen="outcome:see_doctor")
-    assert banner in preview.dashboard.children[0].value
+    assert banner in preview.dashboard.children[0].value  # not approved: the banner shows
     assert preview.dashboard.screen is Screen.outcome
-    assert preview.dashboard.downloads.value == ""  # the patient's page makes two links here
+    assert preview.dashboard.downloads.value == ""
+    patient = PatientDashboard(unapproved)
+    patient.question.flags["leg_symptoms"].value = True
+    patient.question.continue_button.click()
+    assert "my-answers.html" in patient.downloads.value  # the patient's page makes them
+    main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"])
+    preview.refresh_button.click()
+    assert banner not in preview.dashboard.children[0].value  # approved: as patients see it
 
 
 def test_the_pickers_change_language_and_screen_and_keep_each_other(content_copy):
@@ -116,6 +122,11 @@ def test_the_pickers_change_language_and_screen_and_keep_each_other(content_copy
     assert html.escape(side_effects.heading) in preview.dashboard.guide.section.value
     assert preview.screen_pick.value == "section:side_effects"
     assert side_effects.heading in preview.screen_pick.label  # the labels follow the language
+    preview.dashboard.language_buttons["en"].click()  # the page's own "English" button
+    assert preview.language_pick.value == "en" and preview.dashboard.language == "en"
+    assert preview.screen_pick.value == "section:side_effects"
+    index = [s.id for s in es.guide("en").sections].index("side_effects")
+    assert preview.dashboard.guide.current == index and preview.dashboard.screen is Screen.guide
 
 
 def test_refresh_shows_an_edit_and_problems_show_in_place_of_the_page(content_copy):

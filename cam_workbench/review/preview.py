@@ -1,8 +1,9 @@
 """The live preview: the patient page built from the files on disk, at any screen.
 
 For the review and workshop notebooks. The page is the real
-:class:`~cam_workbench.views.patient.PatientDashboard` in preview mode (the preview banner
-always shown, no downloads made, no focus moved), and every screen is reached the way a
+:class:`~cam_workbench.views.patient.PatientDashboard` in preview mode (no downloads made,
+no focus moved; the preview banner shows as on the patients' page: while the content is not
+approved), and every screen is reached the way a
 patient reaches it: :func:`go_to` starts again, ticks the answers that lead there and
 clicks the page's own buttons (Continue, "my doctor said I can", its confirmation, a
 section of the guide, "Track your sessions"), so the page's flow
@@ -238,6 +239,9 @@ class LivePreview(w.VBox):
         finally:
             self._quiet = False
         self.dashboard = PatientDashboard(content, language, preview=True)
+        for other, button in self.dashboard.language_buttons.items():
+            # The page's own "Español" / "English": the pickers follow (the same screen).
+            button.on_click(lambda _b, lang=other: self.show(language=lang))
         go_to(self.dashboard, self._stops[key])
         self.page.children = [self.dashboard]
 

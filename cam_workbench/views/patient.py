@@ -88,13 +88,12 @@ def downloads_html(
     return '<p class="cam-downloads">' + "<br>".join(links) + "</p>"
 
 
-def _preview_banner(content: ContentSet, shared: SharedFile, always: bool = False) -> str:
+def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
     """The "Preview — not yet approved" banner while any patient file lacks sign-off.
 
-    Also while a file is past its review date: its approval no longer covers it; and
-    ``always`` in a reviewer's preview.
+    Also while a file is past its review date: its approval no longer covers it.
     """
-    if not shared.ui.preview_banner or not (always or publication_blockers(content)):
+    if not shared.ui.preview_banner or not publication_blockers(content):
         return ""
     return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
 
@@ -128,7 +127,8 @@ class PatientDashboard(w.VBox):
 
     The patient can switch language at any point; their answers and screen carry over.
     With ``preview=True`` (a reviewer's or educator's preview, not a patient's page) it is
-    the same page with the preview banner always shown, no downloads made and no focus moved.
+    the same page, banner included when the content is not approved, with no downloads made
+    and no focus moved.
     """
 
     def __init__(self, content: ContentSet, language: str = "en", preview: bool = False) -> None:
@@ -186,7 +186,7 @@ class PatientDashboard(w.VBox):
         self.flow.observe(self._draw)
         self.flow.observe(self._forget_on_restart)
         self.announcer = looks.html().add_class("cam-live").add_class("cam-sr-only")
-        top = f"<style>{_css()}</style>{_preview_banner(content, shared, self.preview)}"
+        top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
         languages = w.HBox(list(self.language_buttons.values()), layout=looks.layout)
         self.children = [
             looks.html(top),
