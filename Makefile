@@ -1,10 +1,11 @@
-# The two commands of the README: `make serve` and `make test`. Each installs what it needs.
+# The two commands of the README: `make serve` and `make test`; and `make lab` for clinical
+# reviewers. Each installs what it needs (the `test` extra includes JupyterLab: `lab` extra).
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: serve test lint install chromium benchmark lforms-check
+.PHONY: serve lab test lint install chromium benchmark lforms-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -18,6 +19,12 @@ install: $(STAMP)
 ## Serve the patient dashboard on http://127.0.0.1:8866 (ARGS="--port 9000" to change).
 serve: $(STAMP)
 	$(BIN)/cam-workbench serve $(ARGS)
+
+## Open JupyterLab on the clinical review notebook, on 127.0.0.1 (it prints the address with
+## its login token). CONTENT=path/to/content reviews another content folder;
+## ARGS="--port 9999 --no-browser" (or --allow-root, as root) passes options to `cam-workbench lab`.
+lab: $(STAMP)
+	$(BIN)/cam-workbench lab $(if $(CONTENT),--content "$(CONTENT)") $(ARGS)
 
 chromium:
 	@scripts/ensure-chromium

@@ -37,6 +37,17 @@ def add_content_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def port_number(value: str) -> int:
+    """A TCP port from the command line (an argparse ``type``)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, not {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
+    return port
+
+
 def content_dir(args: argparse.Namespace) -> Path:
     """The content folder the command works on.
 

@@ -18,7 +18,7 @@ from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.model import ScreeningFile
 from cam_workbench.content.parts import patient_parts
 from cam_workbench.content.signoff import State, file_status, stale_approvals
-from cam_workbench.review import decision_table, inventory, jargon, pemat, readability
+from cam_workbench.review import changes, decision_table, inventory, jargon, pemat, readability
 from cam_workbench.review.signoff import status_lines
 
 Row = dict[str, object]
@@ -143,6 +143,7 @@ def build_report(content: ContentSet, today: dt.date) -> str:
     summary = "".join(f"<li><strong>{n}</strong> {escape(what)}</li>" for what, n in counts)
     nav = [
         ("status", "Sign-off status"),
+        ("changes", "What changed, word by word"),
         ("inventory", "Inventory"),
         ("readability", "Readability"),
         ("jargon", "Plain language"),
@@ -157,6 +158,14 @@ def build_report(content: ContentSet, today: dt.date) -> str:
             "Each patient content file must be approved by a clinical reviewer, and unchanged "
             "since, before the dashboard can be served in production.",
             html_table(status_rows, not_approved) + f"<pre>{escape(status_text)}</pre>",
+        ),
+        _section(
+            "changes",
+            "What changed, word by word",
+            "Each patient file changed since its last approval, section by section, as it was "
+            "approved and as it is now: deleted words are struck through, inserted words "
+            "underlined.",
+            changes.changes_html(changes.word_changes(content), heading_level=3),
         ),
         _section(
             "inventory",
@@ -219,7 +228,7 @@ def build_report(content: ContentSet, today: dt.date) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Clinical review packet</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{changes.CSS}</style></head><body>"
         "<h1>Clinical review packet</h1>"
         f'<p class="note">Content folder: {escape(str(content.root))} - '
         f"{escape(content.summary())}. Made on {today.isoformat()}.</p>"

@@ -12,7 +12,12 @@ HELP: Final = "check every patient file is approved and unchanged"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments but ``--content``."""
+    """``--diff``."""
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="also show what changed since each approval word by word: [-deleted-]{+inserted+}",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,6 +29,11 @@ def run(args: argparse.Namespace) -> int:
     statuses = file_status(content)
     for line in status_lines(statuses, stale_approvals(content)):
         print(line)
+    if args.diff:
+        from cam_workbench.review.changes import terminal_lines, word_changes
+
+        for line in terminal_lines(word_changes(content)):
+            print(line)
     overdue = overdue_files(content)
     for late in overdue:
         print(f"{late.file}: next clinical review was due on {late.due.isoformat()} (overdue)")

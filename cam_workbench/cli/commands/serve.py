@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Final
 
-from cam_workbench.cli.common import EXIT_PROBLEMS, UsageError
+from cam_workbench.cli.common import EXIT_PROBLEMS, UsageError, port_number
 from cam_workbench.cli.common import content_dir as _content_dir
 from cam_workbench.content.loading import load_content
 
@@ -28,7 +28,7 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
         help="refuse to start unless every patient file is approved and unchanged",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8866, help="port (default 8866)")
+    serve.add_argument("--port", type=port_number, default=8866, help="port (default 8866)")
     serve.add_argument(
         "--max-kernels",
         type=int,
@@ -110,16 +110,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ServeProblem as exc:
         print(f"cam-workbench serve: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, not {value!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
-    return port
 
 
 def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
