@@ -23,6 +23,7 @@ from cam_workbench.cli.commands import (
     schema,
     screen,
     serve,
+    submit,
     translation_stamp,
     validate,
 )
@@ -40,6 +41,7 @@ COMMANDS: Final[tuple[ModuleType, ...]] = (
     validate,
     schema,
     serve,
+    submit,
     approve,
     review_status,
     report,

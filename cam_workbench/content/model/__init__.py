@@ -51,6 +51,7 @@ from cam_workbench.content.model.reviewer import (
     PersonaSession,
     PersonasFile,
     SignoffFile,
+    Submission,
     WorkshopLabels,
     WorkshopRuleChange,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "SourcedBody",
     "Status",
     "StrictModel",
+    "Submission",
     "SummaryTexts",
     "TrackerChart",
     "TrackerColumns",
