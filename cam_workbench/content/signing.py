@@ -162,8 +162,10 @@ def verify(statement: Statement, signature: str, allowed_signers: Path) -> Verdi
         return Verdict(False, f"no list of reviewers' keys ({allowed_signers.name}) to check with")
     try:
         message = statement.message()
-    except ValueError as exc:
-        return Verdict(False, str(exc))
+        ssh_keygen()  # checked on every call: a missing ssh-keygen is never cached
+    except (ValueError, SigningUnavailable) as exc:
+        prefix = "cannot be checked: " if isinstance(exc, SigningUnavailable) else ""
+        return Verdict(False, f"{prefix}{exc}")
     return _verify(
         message, statement.signer, statement.namespace, statement.date, signature, allowed
     )
@@ -183,10 +185,6 @@ def _run_verify(
 def _verify(
     message: bytes, signer: str, namespace: str, date: dt.date, signature: str, allowed: bytes
 ) -> Verdict:
-    try:
-        ssh_keygen()
-    except SigningUnavailable as exc:
-        return Verdict(False, f"cannot be checked: {exc}")
     with tempfile.TemporaryDirectory(prefix="cam-verify-") as tmp:
         folder = Path(tmp)
         (folder / "allowed_signers").write_bytes(allowed)
@@ -198,7 +196,7 @@ def _verify(
         signers = _find_principals(folder)
     said = " ".join((done.stderr + done.stdout).decode("utf-8", "replace").replace(tmp, "").split())
     known = signer in listed_ids(allowed.decode("utf-8", "replace"))
-    if then:
+    if then or "key has expired" in said:
         reason = (
             f"the key of {signer} has been retired (its valid-before date in allowed_signers "
             "has passed): a current reviewer must approve again"

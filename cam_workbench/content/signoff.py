@@ -59,7 +59,7 @@ class State(StrEnum):
     dates_moved = "review date moved since approval"
     unsigned = "approval not signed"
     bad_signature = "approval does not verify"
-    two_person = "approved by its own author"
+    two_person = "two-person rule not kept"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import yaml
 from cam_workbench.content.contentset import ContentSet, patient_files, resolve_file
 from cam_workbench.content.fingerprints import file_hash, section_snapshots
 from cam_workbench.content.model import Approval, SignoffFile, Submission
-from cam_workbench.content.signing import REVIEWER_ID, Statement, sign, verify
+from cam_workbench.content.signing import REVIEWER_ID, Statement, sign, ssh_keygen, verify
 from cam_workbench.content.signoff import (
     FileStatus,
     State,
@@ -110,6 +110,7 @@ def approve(
 
     """
     reviewer = _reviewer_id(reviewer, "reviewer")
+    ssh_keygen()  # before anything else: without it nothing can be signed or checked
     today = today or dt.date.today()
     names = [resolve_file(content, f) for f in files] or needs_approval(content)
     present = patient_files(content)
@@ -170,6 +171,7 @@ def submit(
 
     """
     author = _reviewer_id(author, "reviewer")
+    ssh_keygen()
     today = today or dt.date.today()
     present = patient_files(content)
     record = signoff_of(content)
@@ -220,6 +222,15 @@ class _NoAliasDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:  # noqa: D102
         return True
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """Signatures (several lines) as ``|`` blocks, as ssh-keygen printed them."""
+    style = "|" if "\n" in value.rstrip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_NoAliasDumper.add_representer(str, _text)
 
 
 def signoff_yaml(record: SignoffFile) -> str:
