@@ -24,6 +24,7 @@ from cam_workbench.cli.commands import (
     screen,
     serve,
     submit,
+    translation,
     translation_stamp,
     validate,
 )
@@ -48,6 +49,7 @@ COMMANDS: Final[tuple[ModuleType, ...]] = (
     screen,
     export,
     import_,
+    translation,
     translation_stamp,
 )
 
