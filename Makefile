@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: serve lab test lint install chromium benchmark lforms-check
+.PHONY: serve lab test lint install chromium ssh-keygen benchmark lforms-check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -29,6 +29,9 @@ lab: $(STAMP)
 chromium:
 	@scripts/ensure-chromium
 
+ssh-keygen:
+	@scripts/ensure-ssh-keygen
+
 ## Benchmark `cam-workbench serve` against plain Voila (about 6 min; ARGS="--quick" for ~4).
 ## Writes benchmarks/results/latest.json and latest.md (see benchmarks/README.md).
 benchmark: $(STAMP) chromium
@@ -45,7 +48,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## Run every test: lint and types, content validation, schema check, unit, notebook and browser tests.
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium ssh-keygen lint
 	$(BIN)/cam-workbench validate
 	$(BIN)/cam-workbench schema --check
 	$(BIN)/pytest --nbval-lax

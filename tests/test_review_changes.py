@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from helpers import edit
+from helpers import REVIEWER, edit, sign_off
 
 from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
@@ -73,9 +73,9 @@ def test_an_edit_in_place_of_a_setting_is_one_changed_line():
 
 
 @pytest.fixture
-def approved_then_edited(content_copy, edit_content):
+def approved_then_edited(content_copy, edit_content, reviewer_keys):
     """Approve the shipped content, then: a changed sentence, an added bullet, a removed section."""
-    assert main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"]) == 0
+    sign_off(content_copy, reviewer_keys)
     edit_content("acupuncture.yaml", OLD, NEW)
     edit_content("acupuncture.yaml", BULLET_BEFORE, BULLET_BEFORE + f"          - {BULLET}\n")
     guide = content_copy / "en" / "acupuncture.yaml"
@@ -88,7 +88,7 @@ def approved_then_edited(content_copy, edit_content):
 
 def test_word_changes_name_file_section_and_words(approved_then_edited):
     [guide] = changes.word_changes(load_content(approved_then_edited))
-    assert guide.file == "en/acupuncture.yaml" and guide.approval.reviewer == "Reviewer A"
+    assert guide.file == "en/acupuncture.yaml" and guide.approval.reviewer == REVIEWER
     by_section = {s.section: s for s in guide.sections}
     assert [(s.section, s.change) for s in guide.sections] == [
         ("sections/why_it_is_done", "changed"),
@@ -118,15 +118,15 @@ def test_review_status_diff_adds_the_word_view_and_keeps_the_line_view(
     assert main([*args, "--diff"]) == 1
     out = capsys.readouterr().out
     assert set(plain.splitlines()) <= set(out.splitlines())  # everything else stays
-    assert "en/acupuncture.yaml: word by word since approved by Reviewer A on" in out
+    assert f"en/acupuncture.yaml: word by word since approved by {REVIEWER} on" in out
     assert f"    body[6]: {WORDS}" in out
     assert "    body[1].bullets[3]: {+" + BULLET + "+}" in out
     assert "  section 'sections/placing_the_needles' removed:" in out
     assert "    heading: [-How are the needles placed?-]" in out
 
 
-def test_review_status_diff_with_nothing_changed_adds_nothing(content_copy, capsys):
-    main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"])
+def test_review_status_diff_with_nothing_changed_adds_nothing(content_copy, reviewer_keys, capsys):
+    sign_off(content_copy, reviewer_keys)
     capsys.readouterr()
     assert main(["review-status", "--content", str(content_copy), "--diff"]) == 0
     assert "word by word" not in capsys.readouterr().out

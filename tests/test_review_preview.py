@@ -8,9 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helpers import edit, line_of
+from helpers import edit, line_of, sign_off
 
-from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
 from cam_workbench.logic.flow import Screen
@@ -87,12 +86,15 @@ def test_go_to_reaches_each_screen_through_the_pages_own_flow(content, language)
             assert _tracker_panel(dashboard) is None
         else:
             assert stop.key == "tracker" and state.screen is Screen.guide
-            assert _tracker_panel(dashboard) is not None
+            panel = _tracker_panel(dashboard)
+            assert panel is not None
+            # No device widgets: their code is in the patient page's template only.
+            assert panel.device is None and panel.keep is None
             assert "cam-current" in dashboard.tracker_button._dom_classes
 
 
 def test_the_preview_shows_the_banner_as_the_patients_page_does_and_makes_no_downloads(
-    content_copy,
+    content_copy, reviewer_keys
 ):
     unapproved = load_content(content_copy)
     banner = html.escape(unapproved.shared("en").ui.preview_banner)
@@ -104,7 +106,7 @@ def test_the_preview_shows_the_banner_as_the_patients_page_does_and_makes_no_dow
     patient.question.flags["leg_symptoms"].value = True
     patient.question.continue_button.click()
     assert "my-answers.html" in patient.downloads.value  # the patient's page makes them
-    main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"])
+    sign_off(content_copy, reviewer_keys)
     preview.refresh_button.click()
     assert banner not in preview.dashboard.children[0].value  # approved: as patients see it
 

@@ -24,6 +24,8 @@ from cam_workbench.cli.commands import (
     schema,
     screen,
     serve,
+    submit,
+    translation,
     translation_stamp,
     validate,
 )
@@ -41,6 +43,7 @@ COMMANDS: Final[tuple[ModuleType, ...]] = (
     validate,
     schema,
     serve,
+    submit,
     approve,
     review_status,
     report,
@@ -48,6 +51,7 @@ COMMANDS: Final[tuple[ModuleType, ...]] = (
     screen,
     export,
     import_,
+    translation,
     translation_stamp,
 )
 

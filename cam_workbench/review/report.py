@@ -113,6 +113,9 @@ def build_report(content: ContentSet, today: dt.date) -> str:
     def hard(row: Row) -> bool:
         return bool(row.get("above_target"))
 
+    def hard_in(language: str) -> Flag:
+        return lambda row: hard(row) and str(row.get("language", "")).split("-")[0] == language
+
     def unexplained(row: Row) -> bool:
         return not row.get("explained_in_brackets")
 
@@ -133,8 +136,13 @@ def build_report(content: ContentSet, today: dt.date) -> str:
         ("patient files not approved or changed", _flagged(status_rows, not_approved)),
         ("files overdue for review", _flagged(files, overdue)),
         (
-            f"sections above SMOG grade {readability.SMOG_TARGET:g}",
-            _flagged(by_section, hard),
+            f"English sections above SMOG grade {readability.SMOG_TARGET:g}",
+            _flagged(by_section, hard_in("en")),
+        ),
+        (
+            "Spanish sections below Szigriszt-Pazos "
+            f"{readability.readability_es.INFLESZ_TARGET:g} (INFLESZ)",
+            _flagged(by_section, hard_in("es")),
         ),
         ("screening rules that never fire or never decide", _flagged(rule_rows, _has_flag)),
         ("sources no section cites", _flagged(sources, _has_flag)),
@@ -179,10 +187,16 @@ def build_report(content: ContentSet, today: dt.date) -> str:
         _section(
             "readability",
             "Readability",
-            f"Target: SMOG grade {readability.SMOG_TARGET:g} or lower (NIH; ideally 6). "
-            "Syllables from the CMU Pronouncing Dictionary; headings are not counted. "
+            f"English target: SMOG grade {readability.SMOG_TARGET:g} or lower (NIH; ideally 6); "
+            "syllables from the CMU Pronouncing Dictionary. "
             f"Long sentence: more than {readability.LONG_SENTENCE_WORDS} words. SMOG was "
-            "normed on 30 sentences: for a section of a few sentences it is an estimate.",
+            "normed on 30 sentences: for a section of a few sentences it is an estimate. "
+            "Spanish target: Szigriszt-Pazos "
+            f"{readability.readability_es.INFLESZ_TARGET:g} or higher (INFLESZ 'normal' or "
+            "easier; Barrio-Cantalejo et al. 2008, Ballesteros-Peña and Fernández-Aedo 2013), "
+            "with Fernández-Huerta (Law's 2011 correction) beside it; syllables from pyphen's "
+            "Spanish dictionary and the RAE's vowel rules. Marked rows are harder than their "
+            "language's target (the 'target' column). Headings are not counted.",
             "<h3>Per file</h3>"
             + html_table(by_file, hard)
             + "<h3>Per section</h3>"

@@ -426,6 +426,7 @@ class PatientDashboard(w.VBox):
                 self._device,
                 trackers,
                 on_change=self._refresh_downloads,
+                on_device=not self.preview,
             )
             self._tracker_log = panel.session_log
             self._device = panel.device

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import CONTENT, edit
+from helpers import CONTENT, edit, sign_off
 from playwright.sync_api import Page, expect
 
-from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import TrackerFile
 from cam_workbench.review.preview import stops
 
 from .servers import REPO, free_port, wait_for_port
@@ -33,6 +33,7 @@ SHIPPED = load_content(CONTENT)
 ES = SHIPPED.shared("es")
 ES_DOCTOR = next(o for o in SHIPPED.screening("es").outcomes if o.id == "see_doctor")
 CONFIRM_STEP = next(s for s in stops(SHIPPED, "es") if s.key == "outcome:see_doctor:confirm")
+TRACKER_STEP = next(s for s in stops(SHIPPED, "es") if s.key == "tracker")
 KERNEL_IDLE = """() => [...document.querySelectorAll('.jp-StatusBar-Widget')]
   .some(e => e.textContent.includes('(ipykernel) | Idle'))"""
 ALL_PROMPTS_NUMBERED = """() => {
@@ -56,7 +57,7 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory) -> Iterator[Lab]:
+def lab(tmp_path_factory, reviewer_keys) -> Iterator[Lab]:
     """`cam-workbench lab` (what `make lab CONTENT=...` runs) on an approved, then edited copy.
 
     Jupyter's own folders (settings, workspaces, runtime, IPython history) go to a
@@ -66,7 +67,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     tmp = tmp_path_factory.mktemp("lab")
     content = tmp / "content"
     shutil.copytree(CONTENT, content)
-    assert main(["approve", "--content", str(content), "--reviewer", "Reviewer A"]) == 0
+    sign_off(content, reviewer_keys)
     edit(content / "en" / "acupuncture.yaml", OLD, NEW)
     settings = tmp / "config" / "lab" / "user-settings" / "@jupyterlab" / "docmanager-extension"
     settings.mkdir(parents=True)
@@ -123,6 +124,8 @@ def test_the_review_notebook_runs_in_jupyterlab_with_its_widgets_and_no_error(br
     elsewhere: list[str] = []
     local = (lab.url, "data:", "blob:")
     page.on("request", lambda r: None if r.url.startswith(local) else elsewhere.append(r.url))
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
     stored = NOTEBOOK.read_bytes()
     try:
         # Without the token: the login page, not the notebook.
@@ -153,10 +156,18 @@ def test_the_review_notebook_runs_in_jupyterlab_with_its_widgets_and_no_error(br
         expect(banner).to_have_text(SHIPPED.shared("en").ui.preview_banner)
         question = SHIPPED.screening("en").items[0].text
         expect(preview.get_by_role("checkbox", name=question)).to_be_visible()
-        # In Spanish, at the doctor advice's confirm step: the page's own flow got there.
+        # In Spanish: the tracker, then the doctor advice's confirm step (the page's own flow).
         preview.get_by_role("combobox", name="Language").select_option(label="Español")
         expect(banner).to_have_text(ES.ui.preview_banner)
         screen = preview.get_by_role("combobox", name="Screen")
+        # The tracker's cards, and none of the page's device widgets (their code is in the
+        # patient page's template only: JupyterLab has none, and would show an error).
+        screen.select_option(label=TRACKER_STEP.label)
+        [tracker] = SHIPPED.of_kind(TrackerFile, "es")
+        expect(preview.get_by_role("heading", name=tracker.heading).first).to_be_visible()
+        expect(preview.locator(".cam-sessions")).to_be_visible()
+        assert notebook.get_by_text("Error displaying widget").count() == 0
+        assert not [m for m in console if "cam-workbench-device" in m], console
         screen.select_option(label=CONFIRM_STEP.label)
         expect(preview.get_by_role("heading", name=ES_DOCTOR.heading)).to_be_visible()
         expect(preview.locator(".cam-confirm")).to_have_text(ES.ui.clearance.confirm)

@@ -53,15 +53,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         blocking = publication_blockers(content)
         if blocking:
             print(
-                "cam-workbench serve: refusing --production: patient content not approved, "
-                "changed since approval, or past its review date:",
+                "cam-workbench serve: refusing --production: patient content not approved "
+                "(by a signature that verifies), changed since approval, or past its review "
+                "date:",
                 file=sys.stderr,
             )
             for line in blocking:
                 print(f"  {line}", file=sys.stderr)
             print(
                 "Have a clinical reviewer check it (see 'cam-workbench review-status') and run "
-                "'cam-workbench approve --reviewer NAME', or serve without --production (a "
+                "'cam-workbench approve --reviewer ID --key KEY', or serve without --production (a "
                 "preview banner is shown).",
                 file=sys.stderr,
             )
