@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Final
 
-from cam_workbench.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, load
+from cam_workbench.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_signer_arguments, load
 
 NAME: Final = "approve"
 HELP: Final = "record a clinical reviewer's approval of content files, signed with their SSH key"
@@ -14,24 +13,10 @@ HELP: Final = "record a clinical reviewer's approval of content files, signed wi
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--reviewer``, ``--key`` and the files."""
-    parser.add_argument(
-        "--reviewer",
-        required=True,
-        metavar="ID",
-        help="your reviewer id: the first word of your line in content/review/allowed_signers",
-    )
-    parser.add_argument(
-        "--key",
-        required=True,
-        type=Path,
-        metavar="KEY",
-        help="your SSH private key (or its .pub, with the key in ssh-agent)",
-    )
-    parser.add_argument(
-        "files",
-        nargs="*",
-        metavar="FILE",
-        help="files to approve, e.g. en/acupuncture.yaml (default: every file that needs it)",
+    add_signer_arguments(
+        parser,
+        "reviewer",
+        "files to approve, e.g. en/acupuncture.yaml (default: every file that needs it)",
     )
 
 

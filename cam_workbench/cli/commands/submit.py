@@ -7,10 +7,9 @@ is now, with their SSH key; another reviewer then approves it (``approve``).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Final
 
-from cam_workbench.cli.common import EXIT_OK, UsageError, load
+from cam_workbench.cli.common import EXIT_OK, UsageError, add_signer_arguments, load
 
 NAME: Final = "submit"
 HELP: Final = "sign that you changed content files, for another reviewer to approve"
@@ -18,24 +17,10 @@ HELP: Final = "sign that you changed content files, for another reviewer to appr
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--author``, ``--key`` and the files."""
-    parser.add_argument(
-        "--author",
-        required=True,
-        metavar="ID",
-        help="your reviewer id: the first word of your line in content/review/allowed_signers",
-    )
-    parser.add_argument(
-        "--key",
-        required=True,
-        type=Path,
-        metavar="KEY",
-        help="your SSH private key (or its .pub, with the key in ssh-agent)",
-    )
-    parser.add_argument(
-        "files",
-        nargs="*",
-        metavar="FILE",
-        help="files you changed, e.g. en/acupuncture.yaml (default: every file that needs "
+    add_signer_arguments(
+        parser,
+        "author",
+        "files you changed, e.g. en/acupuncture.yaml (default: every file that needs "
         "approval and has not been submitted as it is)",
     )
 
