@@ -31,6 +31,7 @@ from cam_workbench.cli.commands import (
 )
 from cam_workbench.cli.common import (
     EXIT_OK,
+    EXIT_PROBLEMS,
     EXIT_USAGE,
     UsageError,
     add_content_argument,
@@ -83,7 +84,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return print_problems(exc)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as cat does
+        _quiet_stdout()
+        return 141
+    except OSError as exc:  # e.g. writing to a full disk: say so, no traceback
+        parser.exit(EXIT_PROBLEMS, f"cam-workbench {args.command}: error: {exc}\n")
     return EXIT_OK
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 __all__ = ["build_parser", "main"]
