@@ -90,7 +90,9 @@ def flag(value: Any) -> bool:
     """``true``/``false`` (also ``1``/``0``, ``yes``/``no`` in the environment)."""
     if isinstance(value, bool):
         return value
-    word = str(value).strip().lower()
+    if not isinstance(value, str):  # a TOML number: say true or false
+        raise ValueError(f"must be true or false, not {value!r}")
+    word = value.strip().lower()
     if word in ("true", "1", "yes", "on"):
         return True
     if word in ("false", "0", "no", "off", ""):
@@ -320,7 +322,7 @@ def _parse(setting: Setting, value: Any, where: str) -> Any:
             return [setting.parse(item) for item in items if str(item).strip()]
         return setting.parse(value)
     except ValueError as exc:
-        raise UsageError(f"{where}: {setting.key} {exc}") from None
+        raise UsageError(f"{where}: {setting.key}: {exc}") from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
