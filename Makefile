@@ -10,7 +10,7 @@ TEST_LOCK   := requirements/test-lock.txt
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
                --no-emit-index-url --no-emit-find-links
 
-.PHONY: serve test lint install chromium haproxy benchmark lock cluster-demo capacity
+.PHONY: serve test lint install chromium haproxy benchmark lock cluster-demo capacity lforms-check
 
 $(STAMP): pyproject.toml $(TEST_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
@@ -39,10 +39,12 @@ haproxy:
 	@scripts/ensure-haproxy
 
 ## Refresh the lock files from pyproject.toml (needs the package index; commit both files).
+## The test lock is resolved first and the runtime lock takes its versions from it, so a test
+## tool's narrower range (fhirpathpy: python-dateutil 2.x) cannot split the two.
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(PIP_COMPILE) --output-file $(LOCK) pyproject.toml
-	$(PIP_COMPILE) --extra test --constraint $(LOCK) --output-file $(TEST_LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra test --output-file $(TEST_LOCK) pyproject.toml
+	$(PIP_COMPILE) --constraint $(TEST_LOCK) --output-file $(LOCK) pyproject.toml
 
 ## Benchmark `cam-workbench serve` against plain Voila (about 6 min; ARGS="--quick" for ~4).
 ## Writes benchmarks/results/latest.json and latest.md (see benchmarks/README.md).
@@ -56,6 +58,11 @@ capacity: $(STAMP)
 ## Two replicas behind HAProxy on loopback, to try by hand (Ctrl-C stops all three).
 cluster-demo: $(STAMP) haproxy
 	$(BIN)/python scripts/cluster-demo $(ARGS)
+
+## The FHIR export in LHC-Forms (a real SDC form filler) in Chromium, offline: not part of
+## `make test` (npm installs LHC-Forms once into scripts/lforms/node_modules/; 5-10 min).
+lforms-check: $(STAMP) chromium
+	$(BIN)/python scripts/lforms_check.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

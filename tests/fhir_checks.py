@@ -11,7 +11,19 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from cam_workbench.fhir.constants import CONSTRAINT_URL, LANGUAGE, translations
+from sdc_eval import run
+
+from cam_workbench.fhir.constants import (
+    CALCULATED_URL,
+    ENABLE_WHEN_EXPRESSION_URL,
+    FHIRPATH,
+    LANGUAGE,
+    OLD_CONSTRAINT_URL,
+    SDC_BEHAVE_PROFILE,
+    TARGET_CONSTRAINT_URL,
+    VARIABLE_URL,
+    translations,
+)
 
 #: Value sets (FHIR R4 / R5) of the codes we write or read.
 PUBLICATION_STATUS: Final = frozenset({"draft", "active", "retired", "unknown"})
@@ -67,6 +79,16 @@ CHOICE_TYPES: Final = frozenset({"choice", "open-choice", "coding"})
 CONSTRAINT_SEVERITY: Final = frozenset({"error", "warning"})
 
 _NAME = re.compile(r"^[A-Z]([A-Za-z0-9_]){0,254}$")
+#: A variable's name: a FHIR id (R4 ``Expression.name``) and a plain FHIRPath identifier.
+_VARIABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+#: Names FHIRPath or SDC give a meaning; a variable must not hide them.
+RESERVED_NAMES: Final = frozenset(
+    {"resource", "rootResource", "context", "questionnaire", "qitem", "ucum", "sct", "loinc"}
+)
+#: SDC extensions of the Advanced Behavior profile (sdc-questionnaire-behave).
+SDC_BEHAVIOUR: Final = frozenset(
+    {VARIABLE_URL, CALCULATED_URL, ENABLE_WHEN_EXPRESSION_URL, TARGET_CONSTRAINT_URL}
+)
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -169,14 +191,94 @@ def check_questionnaire(q: dict[str, Any], fhir_version: str = "R4") -> list[str
             problems.append(f"{where}enableBehavior without several enableWhen (que-12)")
         for condition in conditions:
             problems += _check_condition(condition, item, by_link, where)
-        for ext in item.get("extension") or []:
-            if ext.get("url") == CONSTRAINT_URL:
-                parts = {e.get("url"): e for e in ext.get("extension", [])}
-                if not {"key", "severity", "expression", "human"} <= set(parts):
-                    problems.append(f"{where}constraint needs key, severity, expression, human")
-                elif parts["severity"].get("valueCode") not in CONSTRAINT_SEVERITY:
-                    problems.append(f"{where}constraint severity must be error or warning")
+        problems += _check_item_sdc(item, where)
+    problems += _check_variables(q)
+    used = {e.get("url") for e in [q, *items] for e in e.get("extension") or []}
+    profiles = (q.get("meta") or {}).get("profile") or []
+    if fhir_version == "R4" and used & SDC_BEHAVIOUR and SDC_BEHAVE_PROFILE not in profiles:
+        problems.append(
+            "SDC behaviour extensions, but meta.profile does not name sdc-questionnaire-behave"
+        )
     problems += list(_translations(q, ""))
+    return problems
+
+
+def _expression_problem(value: Any, named: bool) -> str | None:
+    """What is wrong with an ``Expression`` (FHIRPath; a name only where one is needed)."""
+    if not isinstance(value, dict):
+        return "needs a valueExpression"
+    if value.get("language") != FHIRPATH:
+        return f"language {value.get('language')!r} is not {FHIRPATH}"
+    if not isinstance(value.get("expression"), str) or not value["expression"].strip():
+        return "has no expression"
+    name = value.get("name")
+    if named and not (isinstance(name, str) and _VARIABLE_NAME.match(name)):
+        return f"name {value.get('name')!r} is not letters and digits (a FHIR id and FHIRPath name)"
+    if not named and "name" in value:
+        return "must have no name (SDC)"
+    return None
+
+
+def _check_item_sdc(item: dict[str, Any], where: str) -> list[str]:
+    """SDC rules on an item's extensions (sdc-behave-2, one expression each, constraints)."""
+    problems: list[str] = []
+    extensions = item.get("extension") or []
+    urls = [ext.get("url") for ext in extensions]
+    if ENABLE_WHEN_EXPRESSION_URL in urls and item.get("enableWhen"):
+        problems.append(f"{where}enableWhen beside enableWhenExpression (sdc-behave-2)")
+    for url in (CALCULATED_URL, ENABLE_WHEN_EXPRESSION_URL):
+        if urls.count(url) > 1:
+            problems.append(f"{where}more than one {url.rsplit('-', 1)[-1]}")
+    if CALCULATED_URL in urls and "initial" in item:
+        problems.append(f"{where}a calculated item cannot have an initial value")
+    for ext in extensions:
+        url = ext.get("url")
+        if url == OLD_CONSTRAINT_URL:
+            problems.append(f"{where}questionnaire-constraint is deprecated: use targetConstraint")
+        elif url in (CALCULATED_URL, ENABLE_WHEN_EXPRESSION_URL, VARIABLE_URL):
+            problem = _expression_problem(ext.get("valueExpression"), url == VARIABLE_URL)
+            if problem:
+                problems.append(f"{where}{url.rsplit('/', 1)[-1]} {problem}")
+        elif url == TARGET_CONSTRAINT_URL:
+            problems += _check_constraint(ext, where)
+    return problems
+
+
+def _check_constraint(ext: dict[str, Any], where: str) -> list[str]:
+    parts = {e.get("url"): e for e in ext.get("extension", [])}
+    if not {"key", "severity", "expression", "human"} <= set(parts):
+        return [f"{where}constraint needs key, severity, expression, human"]
+    problems = []
+    if parts["severity"].get("valueCode") not in CONSTRAINT_SEVERITY:
+        problems.append(f"{where}constraint severity must be error or warning")
+    if not _ID.match(str(parts["key"].get("valueId"))):
+        problems.append(f"{where}constraint key must be a FHIR id (valueId)")
+    problem = _expression_problem(parts["expression"].get("valueExpression"), named=False)
+    if problem:
+        problems.append(f"{where}constraint expression {problem}")
+    if not isinstance(parts["human"].get("valueString"), str):
+        problems.append(f"{where}constraint needs a human message (valueString)")
+    return problems
+
+
+def _check_variables(q: dict[str, Any]) -> list[str]:
+    """Root variables: valid FHIRPath expressions, names unique and not reserved."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for ext in q.get("extension") or []:
+        if ext.get("url") != VARIABLE_URL:
+            continue
+        value = ext.get("valueExpression")
+        problem = _expression_problem(value, named=True)
+        if problem:
+            problems.append(f"variable {problem}")
+            continue
+        name = value["name"]
+        if name in seen:
+            problems.append(f"variable '{name}' is defined twice")
+        if name in RESERVED_NAMES:
+            problems.append(f"variable '{name}' hides %{name}")
+        seen.add(name)
     return problems
 
 
@@ -235,12 +337,14 @@ def _response_types() -> dict[str, set[str]]:
     }
 
 
-def check_response(qr: dict[str, Any], q: dict[str, Any]) -> list[str]:
+def check_response(qr: dict[str, Any], q: dict[str, Any], fhir_version: str = "R4") -> list[str]:
     """Problems with a QuestionnaireResponse against the Questionnaire it answers.
 
     Checks the canonical reference, status and time; that each item mirrors an item of the
     questionnaire at the same place; answer types and options; no answers for display
-    items; no answered item whose enableWhen is false.
+    items; no answered item whose enableWhen (or SDC enableWhenExpression) is false; the
+    answer of a calculated item is what its calculatedExpression gives (run by
+    ``sdc_eval``, with fhirpathpy).
     """
     problems: list[str] = []
     if qr.get("resourceType") != "QuestionnaireResponse":
@@ -263,15 +367,29 @@ def check_response(qr: dict[str, Any], q: dict[str, Any]) -> list[str]:
         for item in walk_items(q.get("item") or [])
         for child in item.get("item") or []
     }
+    expressions = run(q, qr, fhir_version)
     for link in answers:
         here: str | None = link
         while here is not None:
             item = by_link.get(here)
-            if item is not None and not _enabled_in(item, by_link, answers):
+            shown = here not in expressions or expressions[here].shown()
+            if item is not None and not (shown and _enabled_in(item, by_link, answers)):
                 problems.append(f"item '{link}' is answered but '{here}' is not enabled")
                 break
             here = parents.get(here)
+    for link, found in expressions.items():
+        if found.calculated is not None and link in answers:
+            want = [_code(value) for value in found.calculated]
+            if [_code(value) for value in answers[link]] != want:
+                problems.append(
+                    f"item '{link}' holds {answers[link]}, but it is calculated: {want}"
+                )
     return problems
+
+
+def _code(value: Any) -> Any:
+    """A Coding as (system, code); any other value as it is."""
+    return (value.get("system"), value.get("code")) if isinstance(value, dict) else value
 
 
 def _check_response_items(

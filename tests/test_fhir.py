@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,15 @@ from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseR4,
 )
 from fhir_checks import _enabled_in, check_questionnaire, check_response, walk_items
-from helpers import CONTENT, edit, english_only
+from helpers import CONTENT, edit
 
 from cam_workbench.cli import main
-from cam_workbench.content.loading import load_content, load_file
+from cam_workbench.content.loading import load_file
 from cam_workbench.content.model import ScreeningFile, Status
 from cam_workbench.content.problems import ProblemCode
 from cam_workbench.content.rules import Answers, all_answer_sets
 from cam_workbench.fhir.constants import (
+    ENABLE_WHEN_EXPRESSION_URL,
     HINT_LINK,
     NONE_LINK,
     OUTCOME_LINK,
@@ -54,32 +56,6 @@ VERSIONS = ["R4", "R5"]
 @pytest.fixture(scope="module")
 def screening(content) -> ScreeningFile:
     return content.screening()
-
-
-@pytest.fixture(scope="module")
-def source_rule(tmp_path_factory) -> ScreeningFile:
-    """The source's own rule (any flag: see your doctor), without the urgent tier.
-
-    enableWhen can say this rule exactly; with the urgent tier it cannot (a more severe
-    outcome wins for some answers), so round trips through enableWhen use this one.
-    """
-    return load_content(without_urgent(tmp_path_factory.mktemp("source") / "content")).screening()
-
-
-def without_urgent(target: Path) -> Path:
-    """A copy of the shipped content, English only, with the urgent outcome and rule removed."""
-    import shutil
-
-    import yaml
-
-    shutil.copytree(CONTENT, target)
-    english_only(target)
-    path = target / "en" / "screening.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["outcomes"] = [o for o in data["outcomes"] if o["id"] != "urgent"]
-    data["rules"] = [r for r in data["rules"] if r["outcome"] != "urgent"]
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return target
 
 
 def valid(resource: dict, version: str) -> dict:
@@ -149,17 +125,24 @@ def test_outcomes_are_a_read_only_coded_item_and_one_group_each(screening, versi
         group = items[outcome_link(outcome.id)]
         assert group["text"] == outcome.heading
         assert (cleared_link(outcome.id) in items) == (way_on(outcome) is WayOn.clearance)
-        assert group["extension"] == [{"url": WAY_ON_URL, "valueCode": way_on(outcome).value}]
+        assert group["extension"][1] == {"url": WAY_ON_URL, "valueCode": way_on(outcome).value}
         assert f"{outcome_link(outcome.id)}.if_worse" in items
 
 
 def test_the_urgent_outcome_is_exported_with_no_way_on(screening):
     items = by_link(export(screening))
     group = items[outcome_link("urgent")]
-    assert group["extension"][0]["valueCode"] == "stop"
-    assert group["enableWhen"] == [
-        {"question": "bladder_bowel", "operator": "=", "answerBoolean": True}
+    assert group["extension"] == [
+        {
+            "url": ENABLE_WHEN_EXPRESSION_URL,
+            "valueExpression": {
+                "language": "text/fhirpath",
+                "expression": "'urgent' in %outcomeCode",
+            },
+        },
+        {"url": WAY_ON_URL, "valueCode": "stop"},
     ]
+    assert "enableWhen" not in group
     assert cleared_link("urgent") not in items
     urgent = next(o for o in screening.outcomes if o.id == "urgent")
     assert items[f"{outcome_link('urgent')}.if_worse"]["text"] == urgent.if_worse
@@ -198,53 +181,17 @@ def test_export_command_takes_approval_dates_from_the_sign_off(content_copy, cap
     assert "has changed since" in out.err
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_the_rules_are_expressed_exactly_by_enable_when(source_rule, version):
-    """For every answer set, exactly the decided outcome's group is enabled."""
-    screening = source_rule
-    q = export(screening, version)
+def test_the_cleared_message_shows_once_the_patient_says_so(screening):
+    """Plain enableWhen where it is exact: the cleared message, on the "cleared" box."""
+    q = export(screening)
     items = by_link(q)
-    for answers in all_answer_sets(screening):
-        values = _answers_by_link(screening, answers)
-        enabled = [
-            o.id
-            for o in screening.outcomes
-            if _enabled_in(items[outcome_link(o.id)], items, values)
-        ]
-        assert enabled == [evaluate(screening, answers).outcome.id], answers.describe()
-
-
-def _answers_by_link(screening, answers: Answers) -> dict[str, list]:
-    values = {item.id: [item.id in answers.flags] for item in screening.items}
-    values[NONE_LINK] = [answers.none_of_these]
-    return values
-
-
-def test_a_more_severe_tier_falls_back_to_the_outcome_code_with_a_note(screening):
-    result = questionnaire(screening, date=DATE)
-    q = valid(result.resource, "R4")
-    items = by_link(q)
-    assert items[outcome_link("urgent")]["enableWhen"] == [
-        {"question": "bladder_bowel", "operator": "=", "answerBoolean": True}
+    shown = items["screening.outcome.see_doctor.cleared_message.1"]
+    assert shown["enableWhen"] == [
+        {"question": cleared_link("see_doctor"), "operator": "=", "answerBoolean": True}
     ]
-    assert items[outcome_link("see_doctor")]["enableWhen"][0]["question"] == OUTCOME_LINK
-    assert any("see_doctor" in note and "more severe" in note for note in result.notes)
-    for answers in all_answer_sets(screening):
-        decision = evaluate(screening, answers)
-        qr = questionnaire_response(screening, answers, decision, AUTHORED)
-        assert check_response(qr, q) == []
-        values = _answers_by_link(screening, answers)
-        values[OUTCOME_LINK] = [{"system": _system(q), "code": decision.outcome.id}]
-        enabled = [
-            o.id
-            for o in screening.outcomes
-            if _enabled_in(items[outcome_link(o.id)], items, values)
-        ]
-        assert enabled == [decision.outcome.id], answers.describe()
-
-
-def _system(q: dict) -> str:
-    return by_link(q)[OUTCOME_LINK]["answerOption"][0]["valueCoding"]["system"]
+    assert _enabled_in(shown, items, {cleared_link("see_doctor"): [True]})
+    assert not _enabled_in(shown, items, {cleared_link("see_doctor"): [False]})
+    assert not _enabled_in(shown, items, {})
 
 
 def spanish_of(element: dict, name: str = "text") -> str | None:
@@ -302,7 +249,7 @@ def test_a_response_for_every_answer_set_is_valid(screening, version):
         decision = evaluate(screening, answers)
         qr = questionnaire_response(screening, answers, decision, AUTHORED)
         RESPONSE_MODELS[version].model_validate(qr)
-        assert check_response(qr, q) == [], answers.describe()
+        assert check_response(qr, q, version) == [], answers.describe()
         assert qr["status"] == "completed"
         assert qr["questionnaire"] == f"{q['url']}|{q['version']}"
         assert qr["authored"] == "2026-05-01T14:30:00Z"
@@ -386,12 +333,31 @@ def _broken(screening, change) -> list[str]:
         (lambda q: q["item"][0]["item"][2].update(linkId="leg_symptoms"), "used more than once"),
         (lambda q: q["item"][0]["item"][0].update(required=True), "display item cannot have"),
         (lambda q: q.update(status="final"), "status 'final'"),
-        (lambda q: q["item"][2]["enableWhen"][0].update(question="leg"), "unknown linkId 'leg'"),
+        (lambda q: CLEARED_MESSAGE(q)["enableWhen"][0].update(question="leg"), "linkId 'leg'"),
         (lambda q: q["item"][1].update(type="coding"), "not a R4 item type"),
-        (lambda q: q["item"][2].pop("enableBehavior"), "need an enableBehavior"),
-        (lambda q: q["item"][2]["enableWhen"][0].update(operator="=="), "operator '=='"),
+        (lambda q: CLEARED_MESSAGE(q)["enableWhen"].append(CONDITION), "need an enableBehavior"),
+        (lambda q: CLEARED_MESSAGE(q)["enableWhen"][0].update(operator="=="), "operator '=='"),
         (lambda q: q.update(name="back pain"), "computable name"),
         (lambda q: q["item"][3]["item"].clear(), "must have nested items"),
+        (lambda q: q["item"][2].update(enableWhen=[CONDITION]), "(sdc-behave-2)"),
+        (lambda q: q["extension"].append(q["extension"][0]), "defined twice"),
+        (lambda q: q["extension"][0]["valueExpression"].pop("name"), "not letters and digits"),
+        (lambda q: q["extension"][0]["valueExpression"].update(name="a-b"), "not letters"),
+        (lambda q: q["extension"][0]["valueExpression"].update(name="context"), "hides %context"),
+        (lambda q: q["item"][1].update(initial=[{"valueString": "x"}]), "initial value"),
+        (lambda q: q["item"][1]["extension"].append(q["item"][1]["extension"][0]), "more than"),
+        (
+            lambda q: q["item"][1]["extension"][0]["valueExpression"].update(language="text/cql"),
+            "is not text/fhirpath",
+        ),  # fmt: skip
+        (
+            lambda q: q["item"][0]["extension"][0]["extension"][2].update(
+                valueExpression={"name": "x", "language": "text/fhirpath", "expression": "true"}
+            ),
+            "must have no name",
+        ),  # fmt: skip
+        (lambda q: q["item"][0]["extension"][0].update(url=OLD_CONSTRAINT), "deprecated"),
+        (lambda q: q.pop("meta"), "meta.profile does not name"),
     ],
     ids=[
         "duplicate-linkid",
@@ -403,11 +369,31 @@ def _broken(screening, change) -> list[str]:
         "operator",
         "name",
         "empty-group",
+        "enablewhen-beside-expression",
+        "variable-twice",
+        "variable-without-name",
+        "variable-name-not-fhirpath",
+        "variable-reserved-name",
+        "calculated-with-initial",
+        "two-calculated",
+        "not-fhirpath",
+        "named-constraint-expression",
+        "deprecated-constraint",
+        "no-sdc-profile",
     ],
 )
-def test_our_checks_catch_what_the_library_does_not(source_rule, change, expected):
-    problems = _broken(source_rule, change)
+def test_our_checks_catch_what_the_library_does_not(screening, change, expected):
+    problems = _broken(screening, change)
     assert any(expected in p for p in problems), problems
+
+
+OLD_CONSTRAINT = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
+CONDITION = {"question": "bladder_bowel", "operator": "=", "answerBoolean": True}
+
+
+def CLEARED_MESSAGE(q: dict) -> dict:  # noqa: N802 (reads like the item it names)
+    """The see_doctor group's first cleared message (it has a plain enableWhen)."""
+    return by_link(q)["screening.outcome.see_doctor.cleared_message.1"]
 
 
 def test_response_checks_catch_wrong_answers(screening):
@@ -427,7 +413,10 @@ def test_response_checks_catch_wrong_answers(screening):
     )
     bad_code = copy.deepcopy(good)
     bad_code["item"][1]["answer"][0]["valueCoding"]["code"] = "maybe"
+    wrong_outcome = copy.deepcopy(good)  # "none of these", but "see your doctor" stored
+    wrong_outcome["item"][1]["answer"][0]["valueCoding"]["code"] = "see_doctor"
     for broken, expected in [
+        (wrong_outcome, "but it is calculated"),
         (wrong_type, "valueString does not fit a boolean"),
         (unknown, "'legs' is not in the questionnaire"),
         (disabled, "is not enabled"),
@@ -468,8 +457,8 @@ def _placeholders_reported(data: dict, tmp_path: Path) -> list:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_round_trip_export_import_export_is_stable(source_rule, tmp_path, version):
-    screening = source_rule
+def test_round_trip_export_import_export_is_stable(screening, tmp_path, version):
+    """The shipped screening, urgent tier included: the rules come back from the FHIRPath."""
     first = export(screening, version)
     result = import_questionnaire(first, today=DATE)
     again = _reload(result.files["en"], tmp_path, "en")
@@ -482,19 +471,13 @@ def test_round_trip_export_import_export_is_stable(source_rule, tmp_path, versio
         (o.id, o.tier, o.heading, o.message, o.if_worse, o.gate) for o in screening.outcomes
     ]
     assert again.prompts == screening.prompts
+    assert again.rules == screening.rules  # ids, conditions, outcomes and order
     for decided in all_answer_sets(screening):
         assert evaluate(again, decided).outcome.id == evaluate(screening, decided).outcome.id
 
 
-def test_round_trip_keeps_translations(content, source_rule, tmp_path):
-    en = source_rule
-    es = content.screening("es")
-    es = es.model_copy(
-        update={
-            "outcomes": [o for o in es.outcomes if o.id != "urgent"],
-            "rules": [r for r in es.rules if r.outcome != "urgent"],
-        }
-    )
+def test_round_trip_keeps_translations(content, screening, tmp_path):
+    en, es = screening, content.screening("es")
     first = questionnaire(en, date=DATE, translations=[es]).resource
     result = import_questionnaire(first, today=DATE)
     assert set(result.files) == {"en", "es"}
@@ -504,8 +487,7 @@ def test_round_trip_keeps_translations(content, source_rule, tmp_path):
     assert questionnaire(en2, date=DATE, translations=[es2]).resource == first
 
 
-def test_round_trip_with_tiers_and_review_dates(source_rule, tmp_path):
-    screening = source_rule
+def test_round_trip_with_tiers_and_review_dates(screening, tmp_path):
     review = ReviewDates(dt.date(2026, 4, 1), dt.date(2026, 4, 2))
     first = export(screening, review=review)
     result = import_questionnaire(first, today=DATE)
@@ -617,16 +599,6 @@ def _write_placeholders(data):
     return data
 
 
-def test_import_of_the_urgent_tier_says_which_rules_to_write_by_hand(screening):
-    """enableWhen cannot say "see a doctor, unless the urgent tier wins": import says so."""
-    result = import_questionnaire(export(screening), today=DATE)
-    notes = "\n".join(result.notes)
-    assert "outcome 'see_doctor': condition on 'screening.outcome'" in notes
-    assert "write this outcome's rules by hand" in notes
-    urgent = next(o for o in result.files["en"]["outcomes"] if o["id"] == "urgent")
-    assert urgent["stop"] is True and "cleared_label" not in urgent
-
-
 @pytest.mark.parametrize(
     "resource, expected",
     [
@@ -682,7 +654,8 @@ def test_export_and_import_usage_errors_exit_2(args, expected, capsys):
 
 
 def test_import_command_round_trip_through_files(tmp_path, capsys):
-    source = without_urgent(tmp_path / "source")
+    source = tmp_path / "source"
+    shutil.copytree(CONTENT, source)
     exported = tmp_path / "q.json"
     assert (
         main(
@@ -695,6 +668,7 @@ def test_import_command_round_trip_through_files(tmp_path, capsys):
     assert main(["import", "fhir", str(exported), "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert f"wrote {out / 'en' / 'screening.yaml'}" in captured.out
+    assert f"wrote {out / 'es' / 'screening.yaml'}" in captured.out
     assert "note: sources: FHIR has no citations" in captured.err
     again = tmp_path / "again.json"
     # import wrote only the screening: export it from a full folder with the other files

@@ -40,6 +40,7 @@ def nested_items(levels: int) -> str:
 
 FLAGS = ("item", 0, "item", 0)
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"  # an outcome's tier (R4)
+VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"  # a rule's FHIRPath (SDC)
 
 
 def at(document, path=FLAGS):
@@ -80,6 +81,14 @@ HOSTILE = {
             )
         ),
         "item[0].item[0].answerOption[0].valueCoding: must be an object, not a text",
+    ),
+    "a rule's FHIRPath that is a list": (
+        changed(
+            lambda q: q.update(
+                extension=[{"url": VARIABLE, "valueExpression": ["%flagFever or true"]}]
+            )
+        ),
+        "extension[0].valueExpression: must be an object, not a list",
     ),
     "a condition that is a number": (
         changed(lambda q: at(q).update(enableWhen=[1])),

@@ -218,7 +218,7 @@ def test_a_drop_names_its_band(before, band):
 def test_a_small_drop_says_so_with_the_lowest_threshold():
     text = said([7, 5])
     assert M.smaller_drop.format(threshold="30%") in text
-    assert "28% lower" in text
+    assert "went down by 28%" in text
     for band in TRACKER.bands:
         assert band.message.format(threshold=f"{band.min_drop_percent:g}%") not in text
 

@@ -157,7 +157,8 @@ def test_command_line_beats_environment_beats_file_beats_defaults(tmp_path):
     path = write(
         tmp_path,
         'port = 9001\nmax-kernels = 40\nidle-minutes = 5\nbase-url = "back-pain"\n'
-        'allowed-host = ["care.example.org"]\ncontent = "my-content"\n',
+        'allowed-host = ["care.example.org"]\ncontent = "my-content"\n'
+        "max-messages-per-second = 12.5\n",
     )
     args = serve_args("--config", str(path), "--port", "9003")
     settings = resolve(args, {"CAM_SERVE_PORT": "9002", "CAM_SERVE_MAX_KERNELS": "30"})
@@ -168,6 +169,7 @@ def test_command_line_beats_environment_beats_file_beats_defaults(tmp_path):
     fields = serve_options(settings)
     assert fields["base_url"] == "/back-pain/" and fields["idle_timeout_s"] == 300
     assert fields["allowed_hosts"] == ("care.example.org",)
+    assert fields["max_messages_per_s"] == 12.5
     assert "max_per_address" not in fields  # not given anywhere: ServeOptions' default
     assert resolve(serve_args(), {"CAM_SERVE_CONFIG": str(path)})["port"] == 9001
 
@@ -205,6 +207,7 @@ def test_a_wrong_key_is_a_clear_error_with_the_near_miss(tmp_path):
         ("max-kernels = 0\n", "max-kernels: must be more than 0"),
         ('frame-ancestors = "*"\n', "frame-ancestors: frame-ancestors source '*'"),
         ("production = 1\n", "production: must be true or false"),
+        ("max-messages-per-second = 0\n", "max-messages-per-second: must be more than 0"),
         ("port = \n", "not valid TOML"),
         ("[serve]\nport = 1\n", "unknown setting 'serve'"),
     ],

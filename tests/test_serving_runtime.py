@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 
@@ -39,6 +40,25 @@ def test_the_runtime_folder_is_private_locked_and_emptied_at_claim(tmp_path):
         folder.release()
     assert not folder.path.exists()
     claim_runtime_folder(8866, root).release()  # free again
+
+
+def test_a_start_removes_what_killed_servers_left_for_other_ports_and_a_stop_its_own(tmp_path):
+    root = tmp_path / "runtime"
+    for port in ("9001", "9002", "9003"):
+        (root / port / "voila_old").mkdir(parents=True)
+        (root / port / "voila_old" / "kernel-old.json").write_text("{}")
+    (root / "9001.lock").write_text("")  # its server was killed: nobody holds the lock
+    (root / "9004.lock").write_text("")  # a lock file alone
+    with open(root / "9002.lock", "a") as running:  # a server still runs on 9002
+        fcntl.flock(running.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        folder = claim_runtime_folder(8866, root)
+        try:
+            left = sorted(p.name for p in root.iterdir())
+            assert left == ["8866", "8866.lock", "9002", "9002.lock"]
+            assert (root / "9002" / "voila_old" / "kernel-old.json").exists()
+        finally:
+            folder.release()
+    assert sorted(p.name for p in root.iterdir()) == ["9002", "9002.lock"]
 
 
 def test_a_runtime_root_that_is_not_ours_is_refused(tmp_path):

@@ -14,12 +14,13 @@ from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_
 
 from cam_workbench.cli import main
 from cam_workbench.serving import ServeOptions, ServerTexts, voila_config
-from cam_workbench.serving.channels import keep_outgoing, parse_incoming
+from cam_workbench.serving.channels import TokenBucket, keep_outgoing, parse_incoming
 from cam_workbench.serving.http import (
     PrivacyLogFilter,
     allowed_hosts,
     client_address,
     content_security_policy,
+    forwarded_by_untrusted,
     host_allowed,
     redact,
     trusted_proxy_set,
@@ -34,27 +35,31 @@ PACK = Session().pack
 # -- who owns a kernel ----------------------------------------------------------------------
 
 
-def test_a_kernel_handed_to_two_visitors_belongs_to_the_first_to_connect():
+def test_a_page_handed_on_is_its_new_holders_alone_and_the_first_session_owns_it():
     book = SessionBook()
     first, second, stranger = (Visitor(n, "10.0.0.1") for n in ("first", "second", "stranger"))
     book.hand_out("k", first, NOW)
+    assert book.may_see("k", "first") and book.may_shut_down("k", "first")
     book.hand_out("k", second, NOW)  # a flood: the page was handed on
-    assert book.may_see("k", "first") and book.may_see("k", "second")
-    assert not book.may_shut_down("k", "first")  # two holders: left to the culler
+    assert book.holder("k") == second
+    assert not book.may_see("k", "first") and not book.may_shut_down("k", "first")
+    assert not book.claim("k", first, "tab-1", NOW)  # the earlier holder lost it
     assert not book.claim("k", stranger, "s", NOW)
     assert book.claim("k", second, "tab-2", NOW)
-    assert not book.claim("k", first, "tab-1", NOW)
     assert not book.claim("k", second, "tab-3", NOW)  # another tab of the owner's browser
     assert book.claim("k", second, "tab-2", NOW)  # the same page reconnecting
+    book.hand_out("k", first, NOW)  # once owned, a page goes to nobody else
+    assert book.holder("k") is None and not book.claim("k", first, "tab-1", NOW)
     assert not book.may_see("k", "first") and book.may_see("k", "second")
     assert not book.may_shut_down("k", "first") and book.may_shut_down("k", "second")
     assert not book.may_see("k", "") and not book.claim("k", Visitor("", "x"), "s", NOW)
 
 
-def test_a_sole_holder_may_end_a_page_nobody_connected_to():
+def test_the_holder_may_end_a_page_nobody_connected_to():
     book = SessionBook()
     book.hand_out("k", Visitor("me", "a"), NOW)
     assert book.may_shut_down("k", "me")
+    assert not book.may_shut_down("k", "someone else")
     assert not book.may_shut_down("unknown", "me")
 
 
@@ -62,12 +67,12 @@ def test_an_address_holds_what_it_was_handed_until_someone_owns_it():
     book = SessionBook()
     book.hand_out("k1", Visitor("a", "10.0.0.1"), NOW)
     book.hand_out("k2", Visitor("b", "10.0.0.1"), NOW)
-    book.hand_out("k2", Visitor("c", "10.0.0.2"), NOW)
+    book.hand_out("k3", Visitor("c", "10.0.0.2"), NOW)
     assert book.held_by("10.0.0.1") == 2 and book.held_by("10.0.0.2") == 1
-    book.claim("k2", Visitor("c", "10.0.0.2"), "s", NOW)
-    assert book.held_by("10.0.0.1") == 1 and book.held_by("10.0.0.2") == 1
+    book.claim("k2", Visitor("b", "10.0.0.1"), "s", NOW)
+    assert book.held_by("10.0.0.1") == 2  # k2 is owned by a session of 10.0.0.1 now
     book.forget("k1")
-    assert book.held_by("10.0.0.1") == 0
+    assert book.held_by("10.0.0.1") == 1
 
 
 def test_only_an_update_or_click_on_a_widget_of_the_page_is_activity():
@@ -117,6 +122,14 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy():
     assert client_address("127.0.0.1", "203.0.113.5", frozenset()) == "127.0.0.1"
     with pytest.raises(ValueError, match="not an IP address"):
         trusted_proxy_set(["proxy.local"])
+
+
+def test_x_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_noticed():
+    trusted = trusted_proxy_set(["127.0.0.1"])
+    assert forwarded_by_untrusted("10.1.1.1", "203.0.113.5", trusted)
+    assert forwarded_by_untrusted("10.1.1.1", "", frozenset())
+    assert not forwarded_by_untrusted("127.0.0.1", "203.0.113.5", trusted)
+    assert not forwarded_by_untrusted("10.1.1.1", None, trusted)
 
 
 def test_the_content_security_policy_allows_no_inline_script_and_no_framing_by_others():
@@ -197,6 +210,16 @@ def test_incoming_messages_are_parsed_in_both_protocols_and_junk_is_refused():
             parse_incoming(junk, is_v1, Session().unpack)
 
 
+def test_the_message_rate_allows_a_burst_then_the_rate():
+    now = [0.0]
+    bucket = TokenBucket(rate=50, burst=200, clock=lambda: now[0])
+    assert sum(bucket.take() for _ in range(1000)) == 200  # a burst, then nothing
+    now[0] += 1.0
+    assert sum(bucket.take() for _ in range(1000)) == 50  # a second later: a second's worth
+    now[0] += 60.0
+    assert sum(bucket.take() for _ in range(1000)) == 200  # never more than the burst
+
+
 def test_stderr_and_tracebacks_never_go_to_the_page():
     def parts(msg_type: str, content: dict) -> list[bytes]:
         return [PACK({"msg_type": msg_type}), PACK({}), PACK({}), PACK(content)]
@@ -227,6 +250,8 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
         max_session_s=3600,
         max_message_bytes=1000,
         max_client_comms=3,
+        max_messages_per_s=20,
+        max_unconnected_per_address=2,
     )
     c = voila_config(options)
     assert "clinic.example" in c.CamVoila.allowed_hosts and "localhost" in c.CamVoila.allowed_hosts
@@ -236,11 +261,16 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
     assert c.CappedKernelManager.max_per_address == 5
     assert c.CappedKernelManager.max_session == 3600
     assert c.CappedKernelManager.max_client_comms == 3
+    assert c.CappedKernelManager.max_messages_per_s == 20
+    assert c.CappedKernelManager.max_unconnected_per_address == 2
     assert c.IdentityProvider.cookie_options["samesite"] == "Strict"
     defaults = ServeOptions(notebook=tmp_path / "n.ipynb", texts=TEXTS)
     assert 2 * 3600 <= defaults.max_session_s <= 4 * 3600
     assert defaults.max_per_address >= 20
     assert 64 * 1024 <= defaults.max_message_bytes <= 1024 * 1024
+    # Well above the real page: 4 messages at start-up, ~45 a second typing at machine speed.
+    assert defaults.max_messages_per_s >= 50
+    assert 1 < defaults.max_unconnected_per_address < defaults.max_unconnected
 
 
 @pytest.mark.parametrize(
@@ -252,6 +282,8 @@ def test_the_hardening_options_reach_the_configuration(tmp_path):
         {"max_session_s": 0},
         {"max_message_bytes": 0},
         {"max_client_comms": 0},
+        {"max_messages_per_s": 0},
+        {"max_unconnected_per_address": 0},
     ],
 )
 def test_impossible_hardening_options_are_refused(tmp_path, bad):
@@ -265,6 +297,7 @@ def test_impossible_hardening_options_are_refused(tmp_path, bad):
         (["--max-per-address", "0"], "--max-per-address must be more than 0"),
         (["--max-session-hours", "soon"], "--max-session-hours must be a number"),
         (["--idle-minutes", "-1"], "--idle-minutes must be more than 0"),
+        (["--max-messages-per-second", "0"], "--max-messages-per-second must be more than 0"),
         (["--allowed-host", "http://clinic.example/"], "not a host name"),
         (["--trusted-proxy", "proxy.local"], "not an IP address"),
     ],
@@ -275,3 +308,25 @@ def test_serve_refuses_bad_hardening_options_with_exit_2(args, expected, capsys)
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
+
+
+def test_the_message_rate_option_reaches_the_server_and_its_help_names_the_default():
+    import argparse
+
+    from cam_workbench.cli import build_parser, serve_settings
+
+    def options(argv: list[str], environ: dict[str, str]) -> dict[str, object]:
+        args = parser.parse_args(["serve", *argv])
+        return serve_settings.serve_options(serve_settings.resolve(args, environ))
+
+    parser = build_parser()
+    assert options(["--max-messages-per-second", "12.5"], {})["max_messages_per_s"] == 12.5
+    assert options([], {"CAM_SERVE_MAX_MESSAGES_PER_SECOND": "7"})["max_messages_per_s"] == 7
+    assert "max_messages_per_s" not in options([], {})
+    serve = next(
+        action.choices["serve"]
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    default = ServeOptions.__dataclass_fields__["max_messages_per_s"].default
+    assert f"(default {default:g};" in " ".join(serve.format_help().split())

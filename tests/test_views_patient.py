@@ -200,7 +200,9 @@ def test_after_the_outcome_the_patient_can_download_their_answers(dashboard, con
     page = files["my-answers.html"]
     assert html.escape(content.screening().items[2].text) in page
     assert "911" in page
-    response = json.loads(files["my-answers.fhir.json"])
+    bundle = json.loads(files["my-answers.fhir.json"])
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    (response,) = [e["resource"] for e in bundle["entry"]]  # no tracked scores: answers only
     assert response["resourceType"] == "QuestionnaireResponse"
     assert response["status"] == "completed"
     answers = {

@@ -60,7 +60,7 @@ def test_each_session_has_fields_named_session_n(panel, tracker):
 
 def test_four_scores_show_the_50_percent_drop_the_4_session_message_and_a_chart(panel, tracker):
     type_scores(panel, "8", "7", "5", "4")
-    assert "50% lower" in panel.message
+    assert "went down by 50%" in panel.message
     assert html.escape(tracker.milestone.message.format(n=4)) in panel.result.value
     assert 'role="status"' in panel.result.value
     assert "<svg" in panel.chart.value and 'role="img"' in panel.chart.value
@@ -129,7 +129,7 @@ def test_a_panel_shows_the_sessions_of_an_existing_log(tracker):
     panel = TrackerPanel(tracker, log)
     assert len(panel.cards) == 6
     assert panel.pain_field(1).value == "8" and panel.pain_field(6).value == "4"
-    assert "50% lower" in panel.message
+    assert "went down by 50%" in panel.message
 
 
 def test_chart_breaks_the_line_at_a_missed_session_and_escapes_its_words():
@@ -192,21 +192,25 @@ def test_the_guide_has_a_track_your_sessions_part(content, tracker):
     assert [b.layout.visibility for b in steps] == ["visible", "visible"]
     assert "cam-current" not in dashboard.guide.nav.children[-1]._dom_classes
     assert open_tracker(dashboard, tracker) is panel  # built once; the scores are still there
-    assert "50% lower" in panel.message
+    assert "went down by 50%" in panel.message
 
 
 def panel_holder(dashboard):
     return next(c for c in dashboard.guide.children if "cam-part" in c._dom_classes)
 
 
-def test_start_again_forgets_the_sessions(content, tracker):
+def test_start_again_keeps_the_sessions_it_is_for_the_safety_check_only(content, tracker):
     dashboard = guide(content)
-    type_scores(open_tracker(dashboard, tracker), "8", "7")
+    panel = open_tracker(dashboard, tracker)
+    type_scores(panel, "8", "7")
+    assert html.escape(tracker.forget.which_is_which) in panel.keep.children[3].value
     dashboard.start_again_button.click()
-    assert panel_holder(dashboard).children == ()
+    assert not dashboard.question.none_box.value  # the safety check starts afresh
     dashboard.question.none_box.value = True
     dashboard.question.continue_button.click()
-    assert open_tracker(dashboard, tracker).session_log.sessions == ()
+    again = open_tracker(dashboard, tracker)
+    assert again is panel
+    assert [s.before for s in again.session_log.sessions] == [8, 7]
 
 
 def test_the_sessions_carry_over_to_another_language(content, tracker):
@@ -221,17 +225,20 @@ def test_the_sessions_carry_over_to_another_language(content, tracker):
     assert panel.session_log.session(1).before == 8
 
 
-def test_start_again_in_another_language_forgets_the_sessions_too(content, tracker):
+def test_start_again_in_another_language_keeps_the_sessions_too(content, tracker):
     if "es" not in content.languages or not content.of_kind(TrackerFile, "es"):
         pytest.skip("no Spanish tracker")
     dashboard = guide(content)
-    type_scores(open_tracker(dashboard, tracker), "8", "7")
+    panel = open_tracker(dashboard, tracker)
+    type_scores(panel, "8", "7")
     dashboard.switch_language("es")  # the Spanish guide is not opened before Start again
     dashboard.start_again_button.click()
     dashboard.switch_language("en")
     dashboard.question.none_box.value = True
     dashboard.question.continue_button.click()
-    assert open_tracker(dashboard, tracker).session_log.sessions == ()
+    again = open_tracker(dashboard, tracker)
+    assert [s.before for s in again.session_log.sessions] == [8, 7]
+    assert again.device is panel.device  # one store of the device's sessions per page
 
 
 def test_no_tracker_content_means_no_tracker_part(content_copy):
@@ -248,7 +255,9 @@ def test_the_tracker_and_its_chart_are_not_imported_before_it_opens():
         "from cam_workbench.views import build_dashboard\n"
         "d = build_dashboard()\n"
         "lazy = ('cam_workbench.views.tracker', 'cam_workbench.render.chart',"
-        " 'cam_workbench.logic.tracker', 'matplotlib', 'pandas')\n"
+        " 'cam_workbench.logic.tracker', 'cam_workbench.logic.tracker_saved',"
+        " 'cam_workbench.views.device', 'cam_workbench.views.keeping',"
+        " 'cam_workbench.fhir.observations', 'matplotlib', 'pandas')\n"
         "print(sorted(m for m in lazy if m in sys.modules))\n"
         "d.question.none_box.value = True\n"
         "d.question.continue_button.click()\n"
@@ -260,8 +269,12 @@ def test_the_tracker_and_its_chart_are_not_imported_before_it_opens():
     ).stdout.splitlines()
     assert out[0] == "[]"
     opened = [
+        "cam_workbench.fhir.observations",
         "cam_workbench.logic.tracker",
+        "cam_workbench.logic.tracker_saved",
         "cam_workbench.render.chart",
+        "cam_workbench.views.device",
+        "cam_workbench.views.keeping",
         "cam_workbench.views.tracker",
     ]
     assert out[1] == str(sorted(opened))

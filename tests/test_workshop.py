@@ -104,7 +104,7 @@ def test_walk_html_shows_the_contents_words_escaped(content):
     assert see_doctor.cleared_message[0] in page
     assert content.shared().ui.guide_heading in page
     tracking = walk_html(content, walk(content, "four_sessions"))
-    assert "<svg" in tracking and "50% lower" in tracking
+    assert "<svg" in tracking and "went down by 50%" in tracking
     assert "<li>" in personas_html(content)
 
 

@@ -207,6 +207,14 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         field="max_per_address",
     ),
     Setting(
+        "max-messages-per-second",
+        positive,
+        "most websocket messages a page may send a second (four seconds' worth at once); "
+        "past it they are dropped (default 50; the page sends a few, one per click)",
+        "N",
+        field="max_messages_per_s",
+    ),
+    Setting(
         "max-session-hours",
         positive,
         "a session ends this long after it started, active or not (default 3)",

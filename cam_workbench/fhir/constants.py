@@ -26,7 +26,30 @@ CANONICAL_BASE: Final = "https://example.org/fhir"
 PUBLISHER: Final = "CAM workbench"
 
 TRANSLATION_URL: Final = "http://hl7.org/fhir/StructureDefinition/translation"
-CONSTRAINT_URL: Final = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
+#: The deprecated constraint extension (``expression`` a string) that exports before the SDC
+#: rules used for the two checks: the import still reads its messages.
+OLD_CONSTRAINT_URL: Final = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
+
+# The rules as SDC (Structured Data Capture, the HL7 guide for form behaviour; FHIR R4)
+# FHIRPath expressions, so any SDC form filler reaches the outcome: see fhir/sdc.py.
+#: A named FHIRPath value (core extension), on the Questionnaire root.
+VARIABLE_URL: Final = "http://hl7.org/fhir/StructureDefinition/variable"
+#: The value of a read-only item, computed from the answers (SDC).
+CALCULATED_URL: Final = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+)
+#: When an item is shown, as a FHIRPath boolean (SDC); never beside ``enableWhen``.
+ENABLE_WHEN_EXPRESSION_URL: Final = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+)
+#: A check of the answers with a message (core extension; replaces questionnaire-constraint).
+TARGET_CONSTRAINT_URL: Final = "http://hl7.org/fhir/StructureDefinition/targetConstraint"
+#: SDC's "Advanced Behavior Questionnaire" profile, which has all four of the above.
+SDC_BEHAVE_PROFILE: Final = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-behave"
+)
+#: ``Expression.language`` of a FHIRPath expression.
+FHIRPATH: Final = "text/fhirpath"
 #: Our extension on an outcome group: where the patient may go from it (FHIR has no such
 #: element): ``guide`` (straight on), ``clearance`` (once they say their doctor cleared
 #: them) or ``stop`` (no way on, e.g. urgent care first).
@@ -38,6 +61,25 @@ WEIGHT_URL: Final[dict[str, str]] = {
 }
 #: The item type of a coded choice, per FHIR version.
 CHOICE_TYPE: Final[dict[str, str]] = {"R4": "choice", "R5": "coding"}
+
+#: The pain score of the session tracker: LOINC 72514-3, the 0-10 numeric rating scale.
+PAIN_SEVERITY: Final = {
+    "system": "http://loinc.org",
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
+#: Observation category of a score the patient reports themselves.
+SURVEY_CATEGORY: Final = {
+    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "code": "survey",
+    "display": "Survey",
+}
+#: Our extensions on a tracker Observation (FHIR has no element for either): the session's
+#: number (``valuePositiveInt``), and whether the score is from before or after treatment
+#: (``valueCode``: one of :data:`TIMING_CODES`).
+TRACKER_SESSION_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/tracker-session"
+TRACKER_TIMING_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/tracker-timing"
+TIMING_CODES: Final = {"before": "before-treatment", "after": "after-treatment"}
 
 QUESTION_LINK: Final = "screening.question"
 HINT_LINK: Final = "screening.hint"

@@ -1,8 +1,9 @@
 """A FHIR ``Questionnaire`` of yes/no or choice items → screening content (plain YAML data).
 
-Reads our own export exactly (question group, "none of these", outcomes with their rules,
-tiers, prompts and translations), so export → import → export is stable, and reads
-questionnaires from other tools as far as our model allows:
+Reads our own export exactly (question group, "none of these", outcomes, the rules from
+their SDC FHIRPath variables (:mod:`cam_workbench.fhir.rules_read`), tiers, prompts and
+translations), so export → import → export is stable, and reads questionnaires from other
+tools as far as our model allows:
 
 - ``boolean`` items, and single-choice items whose options are yes/no, become red-flag items;
 - a multiple-choice item (``repeats``) becomes one red-flag item per option; an option
@@ -30,19 +31,22 @@ import yaml
 from cam_workbench.content.model import BulletList
 from cam_workbench.fhir.constants import (
     CHOICE_TYPE,
-    CONSTRAINT_URL,
     CONSTRAINTS,
     EXCLUSIVE_URL,
     HINT_LINK,
     LANGUAGE,
     NONE_LINK,
+    OLD_CONSTRAINT_URL,
     OUTCOME_LINK,
     QUESTION_LINK,
+    TARGET_CONSTRAINT_URL,
+    VARIABLE_URL,
     WAY_ON_URL,
     WEIGHT_URL,
     questionnaire_url,
     translations,
 )
+from cam_workbench.fhir.rules_read import read_sdc_rules, rules_from_enable_when
 from cam_workbench.render.text import TextKey, text_block
 
 PLACEHOLDER: Final = "TODO: write this text"
@@ -73,6 +77,7 @@ _TOP_KEYS: Final = frozenset(
         "lastReviewDate",
         "item",
         "text",
+        "extension",
     ]
 )
 _ITEM_KEYS: Final = frozenset(
@@ -91,7 +96,9 @@ _ITEM_KEYS: Final = frozenset(
         "repeats",
     ]
 )
-_KNOWN_EXTENSIONS: Final = frozenset({CONSTRAINT_URL, *WEIGHT_URL.values(), EXCLUSIVE_URL})
+_KNOWN_EXTENSIONS: Final = frozenset(
+    {OLD_CONSTRAINT_URL, TARGET_CONSTRAINT_URL, *WEIGHT_URL.values(), EXCLUSIVE_URL}
+)
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -165,12 +172,18 @@ class _Draft:
     ours: bool = False
 
 
-def _unknown(element: dict[str, Any], known: Iterable[str], where: str, reader: _Reader) -> None:
+def _unknown(
+    element: dict[str, Any],
+    known: Iterable[str],
+    where: str,
+    reader: _Reader,
+    extensions: frozenset[str] = _KNOWN_EXTENSIONS,
+) -> None:
     extra = sorted(k for k in element if k not in known and not k.startswith("_"))
     if extra:
         reader.notes.append(f"{where}: not kept: {', '.join(extra)}")
     for ext in element.get("extension") or []:
-        if ext.get("url") not in _KNOWN_EXTENSIONS:
+        if ext.get("url") not in extensions:
             reader.notes.append(f"{where}: extension {ext.get('url')} not kept")
 
 
@@ -281,7 +294,7 @@ def _visit_ours(item: dict[str, Any], draft: _Draft, reader: _Reader) -> None:
     if link == QUESTION_LINK:
         draft.question = reader.text(item, "text", ("question",))
         for ext in item.get("extension") or []:
-            if ext.get("url") != CONSTRAINT_URL:
+            if ext.get("url") not in (TARGET_CONSTRAINT_URL, OLD_CONSTRAINT_URL):
                 continue
             parts = {e.get("url"): e for e in ext.get("extension", [])}
             prompt = CONSTRAINTS.get(str(parts.get("key", {}).get("valueId")))
@@ -334,42 +347,9 @@ def _visit_ours(item: dict[str, Any], draft: _Draft, reader: _Reader) -> None:
             )
         else:
             reader.notes.append(f"item '{child_link}': not kept")
-    draft.rules += _rules_from(outcome_id, item, {i["id"] for i in draft.items}, reader)
-
-
-def _rules_from(
-    outcome_id: str, group: dict[str, Any], items: set[str], reader: _Reader
-) -> list[dict[str, Any]]:
-    """Rules from an outcome group's enableWhen (``= true`` on items and "none")."""
-    conditions = group.get("enableWhen") or []
-    behavior = group.get("enableBehavior", "all")
-    flags: list[str] = []
-    none = False
-    for condition in conditions:
-        question = condition.get("question")
-        ok = condition.get("operator") == "=" and condition.get("answerBoolean") is True
-        if ok and question == NONE_LINK:
-            none = True
-        elif ok and question in items:
-            flags.append(str(question))
-        else:
-            reader.notes.append(
-                f"outcome '{outcome_id}': condition on '{question}' is not a rule our model "
-                "can hold; write this outcome's rules by hand"
-            )
-            return []
-    rules: list[dict[str, Any]] = []
-    if behavior == "all" and flags and none:
-        reader.notes.append(f"outcome '{outcome_id}': needs a flag and 'none' at once; no rule")
-        return []
-    if flags:
-        kind = "any_of" if behavior == "any" or len(flags) == 1 else "all_of"
-        rules.append({"id": f"{outcome_id}_{kind}", "when": {kind: flags}, "outcome": outcome_id})
-    if none:
-        rules.append(
-            {"id": f"{outcome_id}_none", "when": {"none_of_these": True}, "outcome": outcome_id}
-        )
-    return rules
+    draft.rules += rules_from_enable_when(
+        outcome_id, item, {i["id"] for i in draft.items}, reader.notes
+    )
 
 
 def _outcomes(draft: _Draft, reader: _Reader) -> list[dict[str, Any]]:
@@ -501,7 +481,7 @@ def import_questionnaire(q: dict[str, Any], *, today: dt.date) -> ImportResult:
         found = q.get("resourceType") if isinstance(q, dict) else type(q).__name__
         raise ImportProblem(f"the file holds a {found!r}, not a FHIR Questionnaire")
     reader = _Reader()
-    _unknown(q, _TOP_KEYS, "questionnaire", reader)
+    _unknown(q, _TOP_KEYS, "questionnaire", reader, frozenset({VARIABLE_URL}))
     meta = _meta(q, reader, today)
     draft = _Draft()
     # Items first (rules refer to them), then our outcome groups.
@@ -513,6 +493,11 @@ def import_questionnaire(q: dict[str, Any], *, today: dt.date) -> ImportResult:
             "no yes/no or choice items to import — a screening needs at least one "
             "(see the notes: " + "; ".join(reader.notes) + ")"
         )
+    tiers = {key: found.get("tier", 0) for key, found in draft.outcomes.items()}
+    read = read_sdc_rules(q, [item["id"] for item in draft.items], tiers)
+    reader.notes += read.notes
+    if read.rules is not None:
+        draft.rules = read.rules
     if draft.question is None:
         draft.question = reader.placeholder(("question",), "question")
     if draft.none is None:

@@ -5,20 +5,22 @@ names and URLs are in :mod:`cam_workbench.fhir.constants`.
 
 What the Questionnaire expresses (see the README, "FHIR"):
 
+- The rules travel as SDC FHIRPath (:mod:`cam_workbench.fhir.sdc`): ``variable``
+  extensions on the root (one per red flag, one per rule, ``%outcomeCode``), and
+  ``meta.profile`` names SDC's Advanced Behavior profile (R4: SDC is an R4 guide).
 - ``screening.question`` (group, text = the question) holds an optional ``screening.hint``
   display item, one ``boolean`` item per red flag (linkId = the item id, stable) and the
-  ``screening.none`` boolean ("None of these apply to me"). Two constraints on the group
-  (the core ``questionnaire-constraint`` extension, FHIRPath, message = the content's
-  prompts) say "check at least one box" and "never a flag together with none".
+  ``screening.none`` boolean ("None of these apply to me"). Two ``targetConstraint``
+  extensions on the group (FHIRPath, message = the content's prompts) say "check at least
+  one box" and "never a flag together with none".
 - ``screening.outcome`` is a read-only choice of the outcomes (code = outcome id, display
-  = heading, tier as ``ordinalValue`` in R4 / ``itemWeight`` in R5); cam-workbench fills it
-  in a response.
+  = heading, tier as ``ordinalValue`` in R4 / ``itemWeight`` in R5) whose
+  ``calculatedExpression`` picks the decided outcome, as ``decide()`` does.
 - One group per outcome (``screening.outcome.<id>``, text = heading) holds the message
   (one display item per paragraph or bullet list) and, for a gated outcome, the "my doctor
   has cleared me" boolean and the cleared message (shown when it is checked). The group's
-  ``enableWhen`` states the rules when FHIR can say them exactly (checked against every
-  answer set); otherwise the group is shown when ``screening.outcome`` holds its code, and
-  a note says so.
+  ``enableWhenExpression`` shows it when it is the decided outcome; it has no plain
+  ``enableWhen`` (SDC forbids both on one item; README, "FHIR", says why we chose this).
 
 Structural linkIds contain a dot, which item ids never do, so they cannot clash. Texts in
 other languages (same ids, e.g. ``content/es/screening.yaml``) travel in the core
@@ -28,16 +30,15 @@ other languages (same ids, e.g. ``content/es/screening.yaml``) travel in the cor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from cam_workbench.content.model import Meta, Outcome, Rule, ScreeningFile, Status
-from cam_workbench.content.rules import Answers, all_answer_sets, decide
+from cam_workbench.content.model import Meta, Outcome, ScreeningFile, Status
+from cam_workbench.fhir import sdc
 from cam_workbench.fhir.constants import (
     CANONICAL_BASE,
     CHOICE_TYPE,
-    CONSTRAINT_URL,
     CONSTRAINTS,
     FHIR_VERSIONS,
     HINT_LINK,
@@ -45,6 +46,7 @@ from cam_workbench.fhir.constants import (
     OUTCOME_LINK,
     PUBLISHER,
     QUESTION_LINK,
+    SDC_BEHAVE_PROFILE,
     TRANSLATION_URL,
     WAY_ON_URL,
     WEIGHT_URL,
@@ -65,17 +67,6 @@ STATUS_TO_FHIR: Final[dict[Status, str]] = {
     Status.approved: "active",
     Status.retired: "retired",
 }
-
-
-def _constraint_expression(key: str) -> str:
-    """Return a constraint's FHIRPath (context: the question group's response item)."""
-    checked = "answer.value.where($this = true)"
-    if key == "nothing-chosen":
-        return f"item.{checked}.exists()"
-    return (
-        f"item.where(linkId = '{NONE_LINK}').{checked}.exists() implies "
-        f"item.where(linkId != '{NONE_LINK}').{checked}.empty()"
-    )
 
 
 def computable_name(meta_id: str) -> str:
@@ -173,71 +164,6 @@ def _align(
     return aligned, notes
 
 
-def _rule_conditions(rules: Sequence[Rule]) -> tuple[list[str], str] | None:
-    """Return the rules as ``(linkIds that must be true, 'any'|'all')`` if enableWhen can.
-
-    Only a candidate: :func:`_enable_when` checks it against every answer set.
-    """
-    atoms: list[tuple[str, list[str]]] = []
-    for rule in rules:
-        when = rule.when
-        any_ids = list(when.any_of) if when.any_of is not None else None
-        all_ids = list(when.all_of) if when.all_of is not None else None
-        none = when.none_of_these
-        kinds = sum(x is not None for x in (any_ids, all_ids, none))
-        if none is False:
-            return None
-        if kinds == 1:
-            atoms.append(("any", [NONE_LINK]) if none else ("any", any_ids or all_ids or []))
-            if all_ids is not None:
-                atoms[-1] = ("all", all_ids)
-        elif len(rules) == 1 and none is None and any_ids is not None and len(any_ids) == 1:
-            atoms.append(("all", (all_ids or []) + any_ids))
-        else:
-            return None
-    if len(atoms) == 1:
-        kind, ids = atoms[0]
-        return list(dict.fromkeys(ids)), kind
-    if any(kind == "all" and len(ids) > 1 for kind, ids in atoms):
-        return None
-    return list(dict.fromkeys(i for _, ids in atoms for i in ids)), "any"
-
-
-def _enabled(link_ids: Sequence[str], behavior: str, answers: Answers) -> bool:
-    """Whether boolean enableWhen conditions ``= true`` hold for the answers."""
-    none = answers.none_of_these and not answers.flags
-    hits = [none if link == NONE_LINK else link in answers.flags for link in link_ids]
-    return any(hits) if behavior == "any" else all(hits)
-
-
-def _enable_when(
-    screening: ScreeningFile, outcome: Outcome, system: str
-) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """EnableWhen of an outcome's group, its behavior, and a note when it is not the rules."""
-    rules = [rule for rule in screening.rules if rule.outcome == outcome.id]
-    found = _rule_conditions(rules)
-    reason = "they combine conditions in a way enableWhen cannot say"
-    if found is not None:
-        link_ids, behavior = found
-        exact = all(
-            _enabled(link_ids, behavior, answers)
-            == ((d := decide(screening, answers)) is not None and d.outcome.id == outcome.id)
-            for answers in all_answer_sets(screening)
-        )
-        if exact:
-            conditions = [
-                {"question": link, "operator": "=", "answerBoolean": True} for link in link_ids
-            ]
-            return conditions, (behavior if len(conditions) > 1 else None), None
-        reason = "a more severe outcome wins for some answers, which enableWhen cannot say"
-    code = {"system": system, "code": outcome.id}
-    note = (
-        f"outcome '{outcome.id}': its rules are not in the FHIR form ({reason}); its message "
-        f"shows when '{OUTCOME_LINK}' holds code '{outcome.id}', which cam-workbench fills in"
-    )
-    return [{"question": OUTCOME_LINK, "operator": "=", "answerCoding": code}], None, note
-
-
 def _display(link_id: str, texts: _Texts, key: TextKey) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": link_id}
     texts.put(item, "text", key)
@@ -246,23 +172,11 @@ def _display(link_id: str, texts: _Texts, key: TextKey) -> dict[str, Any]:
 
 
 def _question_group(screening: ScreeningFile, texts: _Texts) -> dict[str, Any]:
-    group: dict[str, Any] = {"linkId": QUESTION_LINK}
-    constraints = []
-    for key, prompt in CONSTRAINTS.items():
-        # No translations here: fhir.resources refuses '_valueString' inside an extension.
-        human: dict[str, Any] = {"url": "human", "valueString": texts.primary[("prompt", prompt)]}
-        constraints.append(
-            {
-                "url": CONSTRAINT_URL,
-                "extension": [
-                    {"url": "key", "valueId": key},
-                    {"url": "severity", "valueCode": "error"},
-                    {"url": "expression", "valueString": _constraint_expression(key)},
-                    human,
-                ],
-            }
-        )
-    group["extension"] = constraints
+    prompts = {prompt: texts.primary[("prompt", prompt)] for prompt in CONSTRAINTS.values()}
+    group: dict[str, Any] = {
+        "extension": sdc.target_constraints(prompts),
+        "linkId": QUESTION_LINK,
+    }
     texts.put(group, "text", ("question",))
     group["type"] = "group"
     children: list[dict[str, Any]] = []
@@ -284,7 +198,7 @@ def _question_group(screening: ScreeningFile, texts: _Texts) -> dict[str, Any]:
 def _outcome_item(
     screening: ScreeningFile, texts: _Texts, version: FhirVersion, system: str
 ) -> dict[str, Any]:
-    item: dict[str, Any] = {"linkId": OUTCOME_LINK}
+    item: dict[str, Any] = {"extension": [sdc.calculated_extension()], "linkId": OUTCOME_LINK}
     if screening.result_label is not None:
         texts.put(item, "text", ("result_label",))
     item["type"] = CHOICE_TYPE[version]
@@ -305,19 +219,16 @@ def _outcome_item(
     return item
 
 
-def _outcome_group(
-    screening: ScreeningFile, outcome: Outcome, texts: _Texts, system: str
-) -> tuple[dict[str, Any], str | None]:
+def _outcome_group(outcome: Outcome, texts: _Texts) -> dict[str, Any]:
     group: dict[str, Any] = {
-        "extension": [{"url": WAY_ON_URL, "valueCode": way_on(outcome).value}],
+        "extension": [
+            sdc.enable_when_extension(outcome.id),
+            {"url": WAY_ON_URL, "valueCode": way_on(outcome).value},
+        ],
         "linkId": outcome_link(outcome.id),
     }
     texts.put(group, "text", ("outcome", outcome.id, "heading"))
     group["type"] = "group"
-    conditions, behavior, note = _enable_when(screening, outcome, system)
-    group["enableWhen"] = conditions
-    if behavior:
-        group["enableBehavior"] = behavior
     children = [
         _display(
             message_link(outcome.id, "message", n),
@@ -343,7 +254,22 @@ def _outcome_group(
             ]
             children.append(shown)
     group["item"] = children
-    return group, note
+    return group
+
+
+def _same_headings(screening: ScreeningFile) -> list[str]:
+    """A note for each outcome whose heading another outcome has already."""
+    first: dict[str, str] = {}
+    notes = []
+    for outcome in screening.outcomes:
+        if outcome.heading in first:
+            notes.append(
+                f"outcomes '{first[outcome.heading]}' and '{outcome.id}' have the same heading: "
+                "a form filler that tells answer options apart by their text (LHC-Forms does) "
+                f"records '{first[outcome.heading]}' as the result for both"
+            )
+        first.setdefault(outcome.heading, outcome.id)
+    return notes
 
 
 def questionnaire(
@@ -378,10 +304,14 @@ def questionnaire(
     aligned, notes = _align(screening, translations)
     texts = _Texts(screening_texts(screening), aligned)
     system = outcome_system(meta.id, base_url)
-    resource: dict[str, Any] = {
-        "resourceType": "Questionnaire",
-        "id": meta.id,
+    resource: dict[str, Any] = {"resourceType": "Questionnaire", "id": meta.id}
+    if fhir_version == "R4":
+        resource["meta"] = {"profile": [SDC_BEHAVE_PROFILE]}
+    item_ids = [item.id for item in screening.items]
+    tiers = {outcome.id: outcome.tier for outcome in screening.outcomes}
+    resource |= {
         "language": meta.language,
+        "extension": sdc.variable_extensions(item_ids, screening.rules, tiers),
         "url": questionnaire_url(meta.id, base_url),
         "version": meta.version,
     }
@@ -404,10 +334,16 @@ def questionnaire(
         _question_group(screening, texts),
         _outcome_item(screening, texts, fhir_version, system),
     ]
-    for outcome in screening.outcomes:
-        group, note = _outcome_group(screening, outcome, texts, system)
-        items.append(group)
-        if note:
-            notes.append(note)
+    items += [_outcome_group(outcome, texts) for outcome in screening.outcomes]
     resource["item"] = items
+    notes += _same_headings(screening)
+    names = sdc.variable_names(item_ids, [rule.id for rule in screening.rules])
+    for kind in names.numbered:
+        prefix = sdc.ITEM_PREFIX if kind == "item" else sdc.RULE_PREFIX
+        after = ", and an import names the rules by number" if kind == "rule" else ""
+        notes.append(
+            f"the {kind} ids do not each give a FHIRPath variable name of their own (ids that "
+            "differ only in '_' or '-', or in a separator before a digit, or an id over 60 "
+            f"characters): the {kind} variables are numbered ({prefix}1, {prefix}2, ...){after}"
+        )
     return QuestionnaireExport(resource, tuple(notes))

@@ -24,9 +24,10 @@ from cam_workbench.logic.answers import answer_map
 from cam_workbench.logic.screening import evaluate
 
 
-def _utc_instant(moment: dt.datetime) -> str:
+def utc_instant(moment: dt.datetime) -> str:
+    """``moment`` as a FHIR instant in UTC, to the second (``2026-01-06T09:30:00Z``)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("authored must carry a time zone, e.g. datetime.now(datetime.UTC)")
+        raise ValueError("the time must carry a time zone, e.g. datetime.now(datetime.UTC)")
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -51,7 +52,7 @@ def questionnaire_response(
         AnswerError: the answers are incomplete or contradictory.
 
     """
-    when = _utc_instant(authored)
+    when = utc_instant(authored)
     if evaluate(screening, answers).outcome.id != decision.outcome.id:
         raise ValueError(f"decision {decision.outcome.id!r} is not what these answers give")
     outcome = decision.outcome

@@ -20,7 +20,7 @@ LISTS_OF_OBJECTS: Final = frozenset(
 )
 """Keys whose value FHIR defines as a list of elements (JSON objects)."""
 
-OBJECTS: Final = frozenset({"valueCoding", "meta"})
+OBJECTS: Final = frozenset({"valueCoding", "valueExpression", "meta"})
 """Keys whose value FHIR defines as one element (a JSON object)."""
 
 NUMBERS: Final = frozenset({"valueDecimal", "valueInteger"})

@@ -32,8 +32,9 @@ SCORE_MIN: Final = 0
 SCORE_MAX: Final = 10
 _SCORE_TEXT: Final = re.compile(r"[0-9]{1,2}")
 
-#: Cells of the CSV that a spreadsheet would run as a formula; they get a leading "'".
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+#: Cells of the CSV that a spreadsheet would run as a formula get a leading "'" (and so does a
+#: cell that starts with "'" itself, so that reading the file back removes exactly one).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r", "'")
 
 Which = Literal["before", "after"]
 
@@ -161,6 +162,29 @@ class SessionLog:
     def clear(self) -> None:
         """Forget every session."""
         self._sessions.clear()
+
+    def replace(self, sessions: Iterable[Session]) -> None:
+        """Put ``sessions`` in place of every session, each checked as if it were typed.
+
+        Raises:
+            ValueError: a session number out of range, a score that is not a whole number
+                from 0 to 10, or a note too long; the log is then unchanged.
+        """
+        checked = SessionLog(self.max_sessions, self.max_note_length)
+        for given in sessions:
+            n = given.number
+            if not 1 <= n <= self.max_sessions:
+                raise ValueError(f"session {n} is not between 1 and {self.max_sessions}")
+            for which in ("before", "after"):
+                score = getattr(given, which)
+                if score is not None and (
+                    isinstance(score, bool) or not SCORE_MIN <= score <= SCORE_MAX
+                ):
+                    raise ValueError(f"session {n}: {which} score {score!r} is not 0 to 10")
+            if len(given.note) > self.max_note_length:
+                raise ValueError(f"session {n}: note longer than {self.max_note_length}")
+            checked._put(replace(given, note=given.note.strip()))
+        self._sessions = checked._sessions
 
 
 # --- the change from session 1 -----------------------------------------------------------

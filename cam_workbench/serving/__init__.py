@@ -10,9 +10,11 @@ module (read them in this order):
   what counts as the patient's activity (widget updates and clicks only);
 - :mod:`.channels`: the kernel websocket's message filter, both ways (size, types, comm
   limit; no tracebacks or stderr to the browser);
-- :mod:`.kernels`: the capped kernel manager: cap on live kernels, per-address limit, flood
-  resistance (a page nobody connected to is handed on rather than a new kernel started),
-  three culling timeouts and a session lifetime, the preheated pool kept full;
+- :mod:`.handout`: which page nobody connected to a visit may be handed during a flood (its
+  own browser's, or its address's; never another address's);
+- :mod:`.kernels`: the capped kernel manager: cap on live kernels, per-address limits, flood
+  resistance (past them a page nobody connected to is handed on rather than a new kernel
+  started), three culling timeouts and a session lifetime, the preheated pool kept full;
 - :mod:`.routes`: the kernel check and the preheated kernels' request-info socket;
 - :mod:`.handlers`: the page (busy page past the cap), the kernel websocket, the unload beacon;
 - :mod:`.static`: Voila's bundle and the template's files, compressed and cached for a year;
@@ -36,12 +38,9 @@ from cam_workbench.serving.config import (
     versioned_static_page_config,
     voila_config,
 )
+from cam_workbench.serving.handout import kernel_id_of_page
 from cam_workbench.serving.http import plain_page
-from cam_workbench.serving.kernels import (
-    CamServerKernelManager,
-    CappedKernelManager,
-    kernel_id_of_page,
-)
+from cam_workbench.serving.kernels import CamServerKernelManager, CappedKernelManager
 from cam_workbench.serving.options import (
     TEMPLATE_NAME,
     WORKSHOP_TEMPLATE,

@@ -1,11 +1,13 @@
 """The kernel websocket's message filter, in both directions.
 
 From the page to the kernel (:meth:`PatientConnection.handle_incoming_message`): a message
-that does not parse, is of a type the page never sends, or is a ``comm_open`` past
-``max_client_comms`` is dropped (the kernel never sees it, the log gets one line without its
-content); a widget update or click on a widget of the page counts as the patient's activity
-(:class:`~cam_workbench.serving.sessions.SessionBook`), nothing else does. Message size is
-capped before this, by tornado (``websocket_max_message_size``).
+past the connection's rate (a token bucket: ``max_messages_per_s``, with a burst of
+:data:`BURST_S` seconds' worth), one that does not parse, is of a type the page never sends,
+or is a ``comm_open`` past ``max_client_comms`` is dropped: the kernel never sees it; the log
+gets one line at the connection's first drop and the count when it closes, never the
+message's content. A widget update or click on a widget of the page counts as the patient's
+activity (:class:`~cam_workbench.serving.sessions.SessionBook`), nothing else does. Message
+size is capped before this, by tornado (``websocket_max_message_size``).
 
 From the kernel to the page (:meth:`PatientConnection.handle_outgoing_message`): ``stream``
 output on stderr, and any stream that carries a Python traceback, never reaches the browser
@@ -16,6 +18,8 @@ output on stderr, and any stream that carries a Python traceback, never reaches 
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, cast
@@ -39,6 +43,8 @@ _ORDER: Final[dict[int, Literal["little", "big"]]] = {
     8: "little",
     4: "big",
 }  # v1 protocol / legacy binary messages
+BURST_S: Final = 4.0
+"""The rate limit's burst: this many seconds' worth of messages may come at once."""
 
 
 class SessionManager(Protocol):
@@ -46,6 +52,7 @@ class SessionManager(Protocol):
 
     sessions: SessionBook
     max_client_comms: int
+    max_messages_per_s: float
     allowed_message_types: list[str]
 
     def note_activity(self, kernel_id: str) -> None:
@@ -75,6 +82,25 @@ def _check_offsets(message: bytes, count: int, width: int, first: int) -> None:
     ]
     if offsets != sorted(offsets) or offsets[-1] > len(message):
         raise ValueError("not a kernel message: parts out of order or out of bounds")
+
+
+class TokenBucket:
+    """At most ``rate`` events a second on average, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        """Start full."""
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self._tokens, self._last = burst, clock()
+
+    def take(self) -> bool:
+        """Take a token for one event; ``False`` when there is none (drop the event)."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
 
 
 def parse_incoming(message: str | bytes, v1: bool, unpack: Callable[[bytes], Any]) -> Incoming:
@@ -144,29 +170,64 @@ class PatientConnection(ZMQChannelsWebsocketConnection):
         manager = self.multi_kernel_manager
         return manager if isinstance(getattr(manager, "sessions", None), SessionBook) else None
 
+    _bucket: TokenBucket | None = None
+    _dropped: Counter[str] | None = None
+
     def handle_incoming_message(self, incoming_msg: str) -> None:
         """Check a message from the page; pass it to the kernel, or drop it."""
         if not self.channels:
+            return
+        if not self._within_rate():
+            self._drop("over the message rate")
             return
         try:
             incoming = parse_incoming(
                 incoming_msg, self.subprotocol == V1_PROTOCOL, self.session.unpack
             )
         except Exception:
-            self.log.info(
-                "Dropped a message that is not a kernel message (kernel %s).", self.kernel_id
-            )
+            self._drop("not a kernel message")
             return
         if not self._admit(incoming):
             return
         try:
             super().handle_incoming_message(incoming_msg)
         except Exception as exc:
-            self.log.info(
-                "Dropped a message the kernel connection could not pass on (kernel %s): %s.",
+            self._drop(f"could not be passed on ({type(exc).__name__})")
+
+    def _within_rate(self) -> bool:
+        """Take a token from this connection's bucket (made at its first message)."""
+        if self._bucket is None:
+            rate = float(getattr(self._manager, "max_messages_per_s", 0) or 0)
+            if rate <= 0:
+                return True
+            self._bucket = TokenBucket(rate, rate * BURST_S)
+        return self._bucket.take()
+
+    def _drop(self, reason: str) -> None:
+        """Count a dropped message; log the connection's first drop (one line, no content)."""
+        if self._dropped is None:
+            self._dropped = Counter()
+        if not self._dropped:
+            self.log.warning(
+                "Dropping messages from the page of kernel %s: %s (the count follows when "
+                "the connection closes).",
                 self.kernel_id,
-                type(exc).__name__,
+                reason,
             )
+        self._dropped[reason] += 1
+
+    def disconnect(self) -> None:  # type: ignore[override]  # sync, as in the parent
+        """Close as jupyter_server does; log how many messages were dropped, if any."""
+        if self._dropped:
+            counts = ", ".join(f"{n} {reason}" for reason, n in self._dropped.most_common())
+            self.log.warning(
+                "Dropped %d messages from the page of kernel %s: %s.",
+                self._dropped.total(),
+                self.kernel_id,
+                counts,
+            )
+            self._dropped.clear()
+        super().disconnect()
 
     def _admit(self, incoming: Incoming) -> bool:
         """Whether to pass a parsed message on; note comms and activity on the way."""
@@ -175,22 +236,14 @@ class PatientConnection(ZMQChannelsWebsocketConnection):
         if incoming.channel not in CLIENT_CHANNELS or (
             allowed and incoming.msg_type not in allowed
         ):
-            self.log.info(
-                "Dropped a message of a type the page does not send (kernel %s).", self.kernel_id
-            )
+            self._drop("of a type the page does not send")
             return False
         if manager is None:
             return True
         book, kernel_id, content = manager.sessions, self.kernel_id, incoming.content
         if incoming.msg_type == "comm_open":
             if not book.allow_client_comm(kernel_id, manager.max_client_comms):
-                session = book.get(kernel_id)
-                if session is None or session.client_comms == manager.max_client_comms + 1:
-                    self.log.warning(
-                        "Refusing comm_open from the page past %d (kernel %s).",
-                        manager.max_client_comms,
-                        kernel_id,
-                    )
+                self._drop(f"comm_open past {manager.max_client_comms}")
                 return False
         elif incoming.msg_type == "comm_msg":
             if book.is_widget_activity(kernel_id, content.get("comm_id"), content.get("data")):

@@ -83,6 +83,8 @@ def voila_config(options: ServeOptions) -> Config:
     c.CappedKernelManager.max_per_address = options.max_per_address
     c.CappedKernelManager.max_session = options.max_session_s
     c.CappedKernelManager.max_client_comms = options.max_client_comms
+    c.CappedKernelManager.max_messages_per_s = options.max_messages_per_s
+    c.CappedKernelManager.max_unconnected_per_address = options.max_unconnected_per_address
     c.VoilaKernelManager.fill_delay = options.refill_delay_s
     c.MappingKernelManager.cull_idle_timeout = min(
         options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s

@@ -13,8 +13,9 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+from cam_workbench.serving.handout import kernel_id_of_page
 from cam_workbench.serving.http import HardenedHandler
-from cam_workbench.serving.kernels import CappedKernelManager, kernel_id_of_page
+from cam_workbench.serving.kernels import CappedKernelManager
 from cam_workbench.serving.operations import server_state
 from cam_workbench.serving.routes import visitor_of
 
@@ -55,20 +56,20 @@ class PatientPageHandler(HardenedHandler, TornadoVoilaHandler):
             self._busy()
             return
         query = self.request.query
-        reservation = manager.try_reserve()
         # Set the _xsrf cookie: the page's "shut my kernel down" beacon on unload reads it, and
         # Voila never sets it (voila-dashboards/voila#1458), so closed tabs kept their kernels.
         _ = self.xsrf_token
-        if reservation is None:
-            page = await manager.wait_to_recycle(query)
-            if page is None:
-                self._busy()
-                return
-            manager.hand_out(page, visitor)
+        room = manager.try_reserve(visitor.address) or await manager.wait_for_room(query, visitor)
+        if room is None:
+            self._busy()
+            return
+        if isinstance(room, str):  # a page nobody connected to, now this visitor's
+            page = room
             self.set_header("Content-Type", "text/html")
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
             self.finish(page)
             return
+        reservation = room
         snippets: list[str] = []
         handed_out = False
         try:

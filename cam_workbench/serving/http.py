@@ -6,7 +6,9 @@
   with a plain page (never a traceback, never jupyter_server's templates, which cannot render
   here) and logs an error as one line without query string, client address or traceback;
 * :func:`client_address` finds the visitor's address, from ``X-Forwarded-For`` only when the
-  direct peer is a trusted proxy;
+  direct peer is a trusted proxy (the first ``X-Forwarded-For`` from any other peer is worth
+  one warning: a reverse proxy that is not a ``--trusted-proxy`` makes all its visitors one
+  address);
 * :class:`PrivacyLogFilter` rewrites what tornado and jupyter_server log themselves.
 
 This module only knows tornado and the standard library; ``serving`` builds on it.
@@ -63,6 +65,8 @@ class HttpPolicy:
     partitioned_cookies: bool = False
     """Mark cookies ``Partitioned`` (CHIPS): kept per top-level site, so a portal on another
     site can frame the page where third-party cookies are blocked (``serving.placement``)."""
+    warned: set[str] = field(default_factory=set, compare=False, hash=False)
+    """Warnings given already (each is logged once per server)."""
 
     @property
     def log(self) -> logging.Logger:
@@ -138,6 +142,19 @@ def trusted_proxy_set(values: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+UNTRUSTED_PROXY_WARNING: Final = (
+    "A request came with X-Forwarded-For from a peer that is not a --trusted-proxy: the "
+    "header is ignored, so every visitor behind that proxy counts as one client address for "
+    "the per-address limits. If a reverse proxy runs in front of this server, pass its "
+    "address with --trusted-proxy. (Said once.)"
+)
+
+
+def forwarded_by_untrusted(peer: str, forwarded_for: str | None, trusted: frozenset[str]) -> bool:
+    """Whether a request carries ``X-Forwarded-For`` from a peer that is not a trusted proxy."""
+    return forwarded_for is not None and (_normal_address(peer) or peer) not in trusted
+
+
 def client_address(peer: str, forwarded_for: str | None, trusted: frozenset[str]) -> str:
     """The visitor's address, as used for the per-address limit.
 
@@ -205,14 +222,24 @@ class HardenedHandler(tornado.web.RequestHandler):
         )
 
     def prepare(self) -> Any:
-        """Refuse a foreign ``Host`` (400) before anything else runs."""
-        allowed = self.http_policy.allowed_hosts
+        """Refuse a foreign ``Host`` (400) before anything else runs.
+
+        The first ``X-Forwarded-For`` from a peer that is not a trusted proxy gets one
+        warning (without the header's value or any address).
+        """
+        policy = self.http_policy
+        allowed = policy.allowed_hosts
         if allowed and not host_allowed(self.request.host, allowed):
             shown = self.request.host[:80]
-            self.http_policy.log.warning(
-                "Refused a request for host %r (not an --allowed-host).", shown
-            )
+            policy.log.warning("Refused a request for host %r (not an --allowed-host).", shown)
             raise tornado.web.HTTPError(400)
+        if "untrusted proxy" not in policy.warned and forwarded_by_untrusted(
+            self.request.remote_ip or "",
+            self.request.headers.get("X-Forwarded-For"),
+            policy.trusted_proxies,
+        ):
+            policy.warned.add("untrusted proxy")
+            policy.log.warning("%s", UNTRUSTED_PROXY_WARNING)
         return super().prepare()
 
     def set_default_headers(self) -> None:

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import re
 import subprocess
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
@@ -26,14 +23,21 @@ from traitlets import Bool, Float, Integer, default
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.utils import ENV_VARIABLE
 
+from cam_workbench.serving.handout import (
+    EXPIRY_MARGIN_S,
+    HAND_ON_AFTER_S,
+    PAGE_WAIT_S,
+    Candidate,
+    Reservation,
+    Reservations,
+    WaitingPage,
+    kernel_id_of_page,
+    pick_page,
+)
 from cam_workbench.serving.sessions import SessionBook, Visitor
 
 SHUTDOWN_GRACE_S: Final = 10.0
 """After an unload beacon, how long to wait for the connected page(s) to leave."""
-
-
-PAGE_WAIT_S: Final = 20.0
-"""Past ``max_unconnected``, how long a visit may wait for a page being rendered to share."""
 
 
 class KernelEvents(Protocol):
@@ -62,19 +66,6 @@ class _NoEvents:
         """Ignored."""
 
 
-class _Reservation:
-    """A visitor's claim on one kernel, held until the kernel is really started or taken."""
-
-    def __init__(self, manager: CappedKernelManager) -> None:
-        self._manager: CappedKernelManager | None = manager
-
-    def release(self) -> None:
-        """Give the claim back (idempotent)."""
-        if self._manager is not None:
-            self._manager._reserved -= 1
-            self._manager = None
-
-
 class CamServerKernelManager(ServerKernelManager):
     """Per-kernel manager; provides what jupyter_server's websocket asks it for.
 
@@ -89,30 +80,6 @@ class CamServerKernelManager(ServerKernelManager):
         return str(getattr(self.parent, "traceback_replacement_message", ""))
 
 
-@dataclass
-class _Page:
-    """The rendered page of a handed-out kernel whose page has not connected yet."""
-
-    query: str
-    html: str
-
-
-_KERNEL_ID_IN_PAGE = re.compile(
-    r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
-)
-
-
-def kernel_id_of_page(page: str) -> str | None:
-    """The kernel id a rendered Voila page connects to (from its ``jupyter-config-data``)."""
-    match = _KERNEL_ID_IN_PAGE.search(page)
-    if not match:
-        return None
-    try:
-        return json.loads(match.group(1)).get("kernelId")
-    except ValueError:
-        return None
-
-
 class CappedKernelManager(AsyncMappingKernelManager):
     """A kernel manager with a cap on live kernels, flood resistance and three culling timeouts.
 
@@ -123,13 +90,18 @@ class CappedKernelManager(AsyncMappingKernelManager):
     Counting: every admitted visit costs one kernel process eventually (it starts one, or takes
     a preheated one and the pool is refilled). A visit is admitted only if live kernels + the
     kernels the pool has yet to start (up to its full size) + visits admitted but not yet
-    holding a kernel + 1 <= ``max_kernels``, and if fewer than ``max_unconnected`` kernels
-    (visits admitted included) wait for their page to connect. Otherwise the visit is given the
-    page of the kernel that has waited longest (:meth:`recycle`), or the busy page.
+    holding a kernel + 1 <= ``max_kernels``, if fewer than ``max_unconnected`` kernels (visits
+    admitted included) wait for their page to connect, and fewer than
+    ``max_unconnected_per_address`` of them are the visitor's address's. Otherwise
+    (:meth:`wait_for_room`) the visit is given a page nobody connected to that it may have
+    (:meth:`recycle`: one handed to the same browser, or to the same address only), or waits
+    up to :data:`PAGE_WAIT_S` for room or such a page, or gets the busy page. So requests that
+    never connect cost no kernel, and one address cannot take the pages of another's visitors
+    nor hold every page waiting to connect.
 
     Ownership (``self.sessions``, a :class:`~cam_workbench.serving.sessions.SessionBook`): a
-    page is handed to visitors; the first websocket session of one of them owns the kernel;
-    only the owner may connect, see the kernel (``GET /api/kernels/<id>``) or shut it down.
+    page is handed to a visitor; its first websocket session owns the kernel; only the owner
+    may connect, see the kernel (``GET /api/kernels/<id>``) or shut it down.
 
     Limits: ``max_per_address`` kernels per client address; ``max_session`` seconds per session
     (from the first hand-out, whatever the activity); ``max_client_comms`` comms the page may
@@ -139,6 +111,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(60, config=True, help="Most live kernels, pool included.")
     max_unconnected = Integer(
         8, config=True, help="Most handed-out kernels whose page has not connected yet."
+    )
+    max_unconnected_per_address = Integer(
+        4, config=True, help="Most of those (max_unconnected) one client address may hold."
     )
     idle_timeout = Integer(
         600, config=True, help="Seconds of inactivity before a connected kernel is culled."
@@ -167,6 +142,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         3 * 3600, config=True, help="Seconds after the first hand-out when a session ends."
     )
     max_client_comms = Integer(8, config=True, help="Most comm_open messages from a page.")
+    max_messages_per_s = Float(
+        50.0, config=True, help="Most websocket messages a second from a page (burst: 4 s)."
+    )
 
     @default("kernel_manager_class")
     def _default_kernel_manager_class(self) -> str:
@@ -176,11 +154,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
         """Set up the bookkeeping, then let the parent classes start (and preheat)."""
         self._starting: set[str] = set()
         self._starting_preheat: set[str] = set()
-        self._reserved = 0
+        self._reserved = Reservations()
         self._ever_connected: set[str] = set()
         self._handed_out_at: dict[str, datetime] = {}
         self._disconnected_at: dict[str, datetime] = {}
-        self._pages: dict[str, _Page] = {}
+        self._pages: dict[str, WaitingPage] = {}
         self._shutdown_requested: dict[str, float] = {}
         self._query_sockets: set[str] = set()
         self.sessions = SessionBook()
@@ -237,28 +215,46 @@ class CappedKernelManager(AsyncMappingKernelManager):
         return (
             self.live_kernel_count()
             + max(0, to_start - len(self._starting_preheat))
-            + self._reserved
+            + self._reserved.total
         )
 
     def unconnected_kernels(self) -> list[str]:
-        """Handed-out kernels whose page never connected, the longest waiting first."""
+        """Handed-out kernels whose page never connected, the longest waiting first.
+
+        Not those about to be culled (less than the expiry margin left): they are handed to
+        nobody and count against no limit.
+        """
+        margin = min(EXPIRY_MARGIN_S, self.unconnected_timeout / 4)
+        now = utcnow()
         waiting = [
             kernel_id
-            for kernel_id in self._handed_out_at
-            if kernel_id in self._kernels and kernel_id not in self._ever_connected
+            for kernel_id, since in self._handed_out_at.items()
+            if kernel_id in self._kernels
+            and kernel_id not in self._ever_connected
+            and (now - since).total_seconds() < self.unconnected_timeout - margin
         ]
         return sorted(waiting, key=lambda kernel_id: self._handed_out_at[kernel_id])
 
-    def try_reserve(self) -> _Reservation | None:
-        """Admit one visit if the cap allows it; ``None``: recycle a page, or "busy"."""
+    def unconnected_of(self, address: str) -> int:
+        """Kernels waiting for a page of this address to connect (admitted visits included)."""
+        held = sum(
+            1
+            for kernel_id in self.unconnected_kernels()
+            if (holder := self.sessions.holder(kernel_id)) and holder.address == address
+        )
+        return held + self._reserved.of(address)
+
+    def try_reserve(self, address: str = "") -> Reservation | None:
+        """Admit one visit from ``address`` if the limits allow it; ``None``: they do not."""
         self.prune_pool()
         self.note_handed_out()
         if self.projected_kernel_count() + 1 > self.max_kernels:
             return None
-        if len(self.unconnected_kernels()) + self._reserved + 1 > self.max_unconnected:
+        if len(self.unconnected_kernels()) + self._reserved.total + 1 > self.max_unconnected:
             return None
-        self._reserved += 1
-        return _Reservation(self)
+        if self.unconnected_of(address) + 1 > self.max_unconnected_per_address:
+            return None
+        return self._reserved.reserve(address)
 
     # -- pages that never connected, and who owns a kernel -------------------------------
 
@@ -266,43 +262,62 @@ class CappedKernelManager(AsyncMappingKernelManager):
         """Remember a page just handed out, for :meth:`recycle`, until its kernel connects."""
         kernel_id = kernel_id_of_page(page)
         if kernel_id and kernel_id in self._kernels and kernel_id not in self._ever_connected:
-            self._pages[kernel_id] = _Page(query, page)
+            self._pages[kernel_id] = WaitingPage(query, page)
 
-    def recycle(self, query: str) -> str | None:
-        """The page of the kernel that has waited longest for its page, for a new visit.
+    def recycle(self, query: str, visitor: Visitor) -> str | None:
+        """A page nobody connected to, handed to ``visitor``; ``None`` if there is none.
 
-        Only a kernel that no page ever connected to (so nobody has used it) and whose page was
-        made for the same query string. Its wait starts again. ``None`` if there is none.
+        Which page: :func:`~cam_workbench.serving.handout.pick_page` (the visitor's own, or one
+        of its address made a few seconds ago; never another address's), of a kernel no page
+        ever connected to and not about to be culled. Its never-connected time keeps running
+        from the first hand-out.
         """
         self.note_handed_out()
-        for kernel_id in self.unconnected_kernels():
-            page = self._pages.get(kernel_id)
-            if page is not None and page.query == query:
-                self._handed_out_at[kernel_id] = utcnow()
-                return page.html
-        return None
+        now = utcnow()
+        candidates = [
+            Candidate(kernel_id, page, holder, (now - since).total_seconds())
+            for kernel_id in self.unconnected_kernels()
+            if (page := self._pages.get(kernel_id))
+            and (holder := self.sessions.holder(kernel_id))
+            and (since := self._handed_out_at.get(kernel_id))
+        ]
+        hand_on_after = min(HAND_ON_AFTER_S, self.unconnected_timeout / 4)
+        kernel_id = pick_page(candidates, visitor, query, hand_on_after)
+        if kernel_id is None:
+            return None
+        self.sessions.hand_out(kernel_id, visitor, now)
+        page = self._pages[kernel_id]
+        page.handed = time.monotonic()
+        return page.html
 
-    def pages_in_progress(self) -> int:
-        """Admitted visits whose page is not rendered yet (they will be shareable soon)."""
-        return self._reserved + sum(1 for k in self.unconnected_kernels() if k not in self._pages)
+    def _may_change_soon(self) -> bool:
+        """Whether a visit that found no room may find some by waiting.
 
-    async def wait_to_recycle(self, query: str, timeout_s: float = PAGE_WAIT_S) -> str | None:
-        """:meth:`recycle`, waiting (up to ``timeout_s``) for pages still being rendered.
+        Pages are being rendered (they may be handed on soon) or wait for their websocket
+        (one that connects makes room).
+        """
+        return bool(self._reserved.total or self.unconnected_kernels())
 
-        At the start of a flood every admitted page is still being made: the visits right
-        behind them wait for one instead of getting the busy page.
+    async def wait_for_room(
+        self, query: str, visitor: Visitor, timeout_s: float = PAGE_WAIT_S
+    ) -> Reservation | str | None:
+        """Room for a new kernel (a reservation), or a page :meth:`recycle` gives the visitor.
+
+        Waits up to ``timeout_s`` while that may change (at the start of a flood every
+        admitted page is still being made; a page that connects makes room); ``None`` then,
+        or at once when nothing may change: the busy page.
         """
         deadline = time.monotonic() + timeout_s
         while True:
-            page = self.recycle(query)
-            if page is not None or not self.pages_in_progress():
-                return page
+            room = self.try_reserve(visitor.address) or self.recycle(query, visitor)
+            if room is not None or not self._may_change_soon():
+                return room
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(0.1)
 
     def hand_out(self, page: str, visitor: Visitor) -> None:
-        """Record that ``visitor`` was given this page (its kernel is theirs to claim)."""
+        """Record that ``visitor`` was given this new page (its kernel is theirs to claim)."""
         kernel_id = kernel_id_of_page(page)
         if kernel_id and kernel_id in self._kernels:
             self.sessions.hand_out(kernel_id, visitor, utcnow())

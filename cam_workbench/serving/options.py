@@ -97,6 +97,14 @@ class ServeOptions:
     its text fields are capped at 10,000 characters, under 40 KiB)."""
     max_client_comms: int = 8
     """Most ``comm_open`` messages a page may send (the real page sends one)."""
+    max_messages_per_s: float = 50.0
+    """Most websocket messages a page may send a second, on average; four seconds' worth may
+    come at once. Past it, messages are dropped. The real page sends 4 at start-up, one per
+    click, and at most about 45 a second while text is typed faster than anyone types."""
+    max_unconnected_per_address: int = 4
+    """Most pages one client address may hold that have not connected yet (of
+    ``max_unconnected``), so one address cannot make every other visitor wait. A real page
+    connects about a second after it arrives."""
     allowed_hosts: tuple[str, ...] = ()
     """Names a request may use in its ``Host`` header besides the bound address, localhost,
     127.0.0.1 and [::1] (e.g. the name a reverse proxy passes on)."""
@@ -125,9 +133,17 @@ class ServeOptions:
         """Reject settings that cannot work."""
         allowed_hosts(self.host, self.allowed_hosts)  # raises ValueError for a bad name
         trusted_proxy_set(self.trusted_proxies)
-        for name in ("max_per_address", "max_session_s", "max_message_bytes", "max_client_comms"):
+        for name in (
+            "max_per_address",
+            "max_session_s",
+            "max_message_bytes",
+            "max_client_comms",
+            "max_unconnected_per_address",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more, not {getattr(self, name)}")
+        if self.max_messages_per_s <= 0:
+            raise ValueError(f"max_messages_per_s must be positive, not {self.max_messages_per_s}")
         if not 0 < self.port < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {self.port}")
         if self.pool_size < 0:

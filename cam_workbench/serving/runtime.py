@@ -6,7 +6,9 @@ are created with mode 0700 and must belong to us. It holds the kernels' connecti
 (which carry the key that signs kernel messages) and, in production, the pinned content.
 A lock file (``<root>/<port>.lock``, ``flock``) is held while the server runs; the kernel
 drops it even when the server is killed with SIGKILL, so the next start on that port knows
-the folder is stale and removes it.
+the folder is stale and removes it. A start also removes what killed servers left for other
+ports (every ``<root>/<n>`` and ``<n>.lock`` whose lock nobody holds); a clean stop removes
+its folder and its lock file.
 
 Pinning: production serves the content exactly as it was approved. After the approval check,
 the content folder is copied into the runtime folder, loaded again and compared with what
@@ -21,6 +23,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +42,9 @@ except ImportError:  # pragma: no cover - not on Windows
 
 FOLDER_NAME: Final = "cam-workbench"
 CONTENT_FOLDER: Final = "content"
+LOCK_WAIT_S: Final = 1.0
+"""How long a start waits for a port's lock that another start holds for a moment (while it
+removes what a killed server left), before saying another server runs on that port."""
 
 
 class RuntimeFolderProblem(Exception):
@@ -93,6 +99,8 @@ class RuntimeFolder:
     """``<root>/<port>``: mode 0700, emptied at claim."""
     lock: IO[str] | None
     """The open lock file (``None`` without ``flock``)."""
+    lock_path: Path | None = None
+    """Where the lock file is (``<root>/<port>.lock``)."""
 
     @property
     def connections(self) -> Path:
@@ -100,35 +108,89 @@ class RuntimeFolder:
         return self.path
 
     def release(self) -> None:
-        """On a clean stop: remove the folder and drop the lock."""
+        """On a clean stop: remove the folder and the lock file, and drop the lock."""
         remove_tree(self.path)
         if self.lock is not None:
+            if self.lock_path is not None:
+                self.lock_path.unlink(missing_ok=True)  # still ours: we hold the lock
             self.lock.close()
             self.lock = None
 
 
+def _take_lock(path: Path, wait_s: float = 0.0) -> IO[str] | None:
+    """Open and ``flock`` the lock file at ``path``; ``None`` while someone else holds it.
+
+    Waits up to ``wait_s`` for it. A lock taken on a file that was removed meanwhile (by the
+    stop or the clean-up that held it) is worth nothing: the file is opened again.
+    """
+    assert fcntl is not None
+    deadline = time.monotonic() + wait_s
+    while True:
+        lock = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open by the caller
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+            continue
+        try:
+            same = os.stat(path).st_ino == os.fstat(lock.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return lock
+        lock.close()
+
+
+def remove_stale_folders(base: Path, port: int) -> list[str]:
+    """Remove what killed servers left for other ports; return those ports.
+
+    A ``<base>/<n>`` folder or ``<n>.lock`` file is stale when nobody holds the lock of
+    ``n``: it is taken, the folder and the lock file are removed, and the lock dropped.
+    """
+    if fcntl is None:
+        return []
+    names = {p.name.removesuffix(".lock") for p in base.iterdir()}
+    removed = []
+    for name in sorted(n for n in names if n.isdigit() and n != str(port)):
+        lock_path = base / f"{name}.lock"
+        lock = _take_lock(lock_path)
+        if lock is None:  # a server runs on that port
+            continue
+        try:
+            remove_tree(base / name)
+            lock_path.unlink(missing_ok=True)
+            removed.append(name)
+        finally:
+            lock.close()
+    return removed
+
+
 def claim_runtime_folder(port: int, root: Path | None = None) -> RuntimeFolder:
     """Lock and empty the runtime folder of ``port`` (what a killed server left is removed).
+
+    Also removes what killed servers left for other ports (:func:`remove_stale_folders`).
 
     Raises:
         RuntimeFolderProblem: another server runs on this port, or the folder is not ours.
     """
     base = private_folder(root or runtime_root())
     lock: IO[str] | None = None
+    lock_path = base / f"{port}.lock"
     if fcntl is not None:
-        lock = open(base / f"{port}.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held open
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
+        lock = _take_lock(lock_path, wait_s=LOCK_WAIT_S)
+        if lock is None:
             raise RuntimeFolderProblem(
                 f"another cam-workbench serve is running on port {port}: stop it, or pass "
                 "--port with another number"
-            ) from None
+            )
     folder = base / str(port)
     remove_tree(folder)
     folder.mkdir(mode=0o700)
-    return RuntimeFolder(folder, lock)
+    remove_stale_folders(base, port)
+    return RuntimeFolder(folder, lock, lock_path if lock is not None else None)
 
 
 def make_read_only(path: Path) -> None:

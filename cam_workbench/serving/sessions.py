@@ -1,12 +1,12 @@
 """Who may use a patient's kernel, and what counts as that patient's activity.
 
 A page is *handed* to a visitor (one browser: the anonymous identity of jupyter_server's
-signed, HttpOnly login cookie, and the client address). The first websocket session of a
-visitor the page was handed to *owns* the kernel. From then on only that session may connect,
-and only that visitor may see that the kernel exists or shut it down. A page nobody has
-connected to may be handed to several visitors during a flood (see ``serving``); it is then
-the first to connect who owns it, and every other holder can neither connect, nor see it,
-nor shut it down: a kernel id is no secret, it opens nothing.
+signed, HttpOnly login cookie, and the client address), its *holder*. The holder's first
+websocket session *owns* the kernel. From then on only that session may connect, and only
+that visitor may see that the kernel exists or shut it down. A page nobody has connected to
+may be handed on during a flood (see ``serving.kernels``: only to a visitor of the same
+address): it then belongs to its new holder alone, and the earlier one can neither connect,
+nor see it, nor shut it down. A kernel id is no secret: it opens nothing.
 
 Activity is real widget activity only: an update or a custom event (a click) sent to a widget
 of the page (a comm the kernel opened), not any message at all.
@@ -43,10 +43,8 @@ class KernelSession:
     """When the page was first handed to a visitor (the session's lifetime starts here)."""
     activity: datetime
     """Last real widget activity (or the hand-out, or the first connection)."""
-    holders: set[str] = field(default_factory=set)
-    """Identities the page was handed to."""
-    addresses: set[str] = field(default_factory=set)
-    """Client addresses the page was handed to."""
+    holder: Visitor
+    """The visitor the page was (last) handed to."""
     owner: tuple[str, str] | None = None
     """(identity, websocket session id) of the first connection."""
     owner_address: str | None = None
@@ -77,12 +75,21 @@ class SessionBook:
         return list(self._sessions)
 
     def hand_out(self, kernel_id: str, visitor: Visitor, now: datetime) -> None:
-        """Record that ``visitor`` was given the page of ``kernel_id``."""
+        """Record that ``visitor`` was given the page of ``kernel_id``.
+
+        A page nobody connected to that is handed on is the new holder's alone. Once a
+        session owns the kernel, its page goes to nobody else (this does nothing).
+        """
         session = self._sessions.get(kernel_id)
         if session is None:
-            session = self._sessions[kernel_id] = KernelSession(handed_out=now, activity=now)
-        session.holders.add(visitor.identity)
-        session.addresses.add(visitor.address)
+            self._sessions[kernel_id] = KernelSession(now, now, holder=visitor)
+        elif session.owner is None:
+            session.holder = visitor
+
+    def holder(self, kernel_id: str) -> Visitor | None:
+        """Who holds the page of a kernel nobody connected to yet (``None`` once owned)."""
+        session = self._sessions.get(kernel_id)
+        return session.holder if session is not None and session.owner is None else None
 
     def claim(self, kernel_id: str, visitor: Visitor, session_id: str, now: datetime) -> bool:
         """Whether this websocket session may connect; the first holder's session owns it."""
@@ -90,7 +97,7 @@ class SessionBook:
         if session is None or not session_id or not visitor.identity:
             return False
         if session.owner is None:
-            if visitor.identity not in session.holders:
+            if visitor.identity != session.holder.identity:
                 return False
             session.owner = (visitor.identity, session_id)
             session.owner_address = visitor.address
@@ -105,27 +112,21 @@ class SessionBook:
             return False
         if session.owner is not None:
             return session.owner[0] == identity
-        return identity in session.holders
+        return identity == session.holder.identity
 
     def may_shut_down(self, kernel_id: str, identity: str) -> bool:
         """Whether this visitor may shut the kernel down (the page's unload beacon).
 
-        The owner may; before anyone connected, only a sole holder may (a page handed to
-        several visitors is left to the culler).
+        The owner may; before anyone connected, its holder may.
         """
-        session = self._sessions.get(kernel_id)
-        if session is None or not identity:
-            return False
-        if session.owner is not None:
-            return session.owner[0] == identity
-        return session.holders == {identity}
+        return self.may_see(kernel_id, identity)
 
     def held_by(self, address: str) -> int:
         """Kernels this address holds: owned by it, or handed to it and not owned by anyone."""
         return sum(
             1
             for s in self._sessions.values()
-            if (s.owner_address == address if s.owner is not None else address in s.addresses)
+            if (s.owner_address if s.owner is not None else s.holder.address) == address
         )
 
     def note_activity(self, kernel_id: str, now: datetime) -> None:

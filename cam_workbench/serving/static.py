@@ -27,6 +27,7 @@ IMMUTABLE: Final = "public, max-age=31536000, immutable"
 _COMPRESSIBLE: Final = frozenset(
     {".js", ".css", ".json", ".svg", ".html", ".map", ".txt", ".ttf", ".eot"}
 )
+_ODD_PART: Final = frozenset({"", ".", ".."})
 _HASHED_NAME: Final = re.compile(r"[.-][0-9a-f]{12,}\.[a-z0-9]+$")
 _GZIP_CACHE_LIMIT: Final = 64 * 2**20
 _gzip_cache: dict[str, tuple[float, int, bytes | None]] = {}
@@ -111,9 +112,13 @@ class CamTemplateStaticHandler(_CompressedCachedStatic, TemplateStaticFileHandle
     """The template's files (``/voila/templates/<name>/static/``, versioned with ``?v=``)."""
 
     def parse_url_path(self, url_path: str) -> str:
-        """404 for a path that is not ``<template>/static/<file>`` (Voila's would raise)."""
-        parts = url_path.split("/", 2)
-        if len(parts) < 3 or parts[1] != "static" or not parts[0] or not parts[2]:
+        """404 for a path that is not ``<template>/static/<file>`` (Voila's would raise).
+
+        No empty, ``.`` or ``..`` part anywhere (``%2f`` arrives here as ``/``): Voila
+        normalises the path before it splits it, so ``x/static/../y`` lost its ``static``.
+        """
+        parts = url_path.split("/")
+        if len(parts) < 3 or parts[1] != "static" or _ODD_PART.intersection(parts):
             raise tornado.web.HTTPError(404)
         return str(super().parse_url_path(url_path))
 

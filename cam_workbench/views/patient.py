@@ -23,6 +23,7 @@ from cam_workbench.content.signoff import publication_blockers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_views_patient_imports.py checks that).
+from cam_workbench.fhir.bundle import collection_bundle
 from cam_workbench.fhir.response import questionnaire_response
 from cam_workbench.logic.flow import FlowState, PatientFlow, Screen
 from cam_workbench.paths import default_content_dir
@@ -33,7 +34,11 @@ from cam_workbench.views.looks import Looks
 from cam_workbench.views.screens import GuideScreen, OutcomeParts, QuestionScreen
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from cam_workbench.logic.tracker import SessionLog
+    from cam_workbench.views.device import DeviceStore
 
 
 def _css() -> str:
@@ -64,25 +69,38 @@ def _notice_html(
 
 
 def downloads_html(
-    screening: ScreeningFile, shared: SharedFile, state: FlowState, today: dt.date
+    screening: ScreeningFile,
+    shared: SharedFile,
+    state: FlowState,
+    today: dt.date,
+    observations: Sequence[dict[str, Any]] = (),
+    health_record_label: str | None = None,
 ) -> str:
-    """Links to the patient's own printable summary and FHIR QuestionnaireResponse."""
+    """Links to the patient's own printable summary and health-record file.
+
+    The health-record file is a FHIR ``collection`` Bundle: the QuestionnaireResponse of the
+    answers, then ``observations`` (the tracker's pain scores, when there are any), its link
+    then labelled ``health_record_label``.
+    """
     if state.answers is None or state.decision is None:
         return ""
     page = summary_html(
         screening, shared, state.answers, state.decision, today, cleared=state.cleared
     )
+    now = dt.datetime.now(dt.UTC)
     response = questionnaire_response(
-        screening, state.answers, state.decision, dt.datetime.now(dt.UTC), cleared=state.cleared
+        screening, state.answers, state.decision, now, cleared=state.cleared
     )
+    bundle = collection_bundle([response, *observations], now)
     labels = shared.summary
     links = (
         data_link(page, "text/html", "my-answers.html", labels.download_summary),
         data_link(
-            json.dumps(response, indent=2, ensure_ascii=False),
+            json.dumps(bundle, indent=2, ensure_ascii=False),
             "application/fhir+json",
             "my-answers.fhir.json",
-            labels.download_fhir,
+            (health_record_label if observations and health_record_label else None)
+            or labels.download_fhir,
         ),
     )
     return '<p class="cam-downloads">' + "<br>".join(links) + "</p>"
@@ -133,6 +151,7 @@ class PatientDashboard(w.VBox):
         self._content = content
         self.loading = HTML("")
         self._tracker_log: SessionLog | None = None
+        self._device: DeviceStore | None = None
         super().__init__([])
         self.add_class("cam-app")
         self._build(language if language in content.languages else "en")
@@ -179,7 +198,6 @@ class PatientDashboard(w.VBox):
         for box in (*self.question.flags.values(), self.question.none_box):
             box.observe(self._prepare_next_screens, "value")
         self.flow.observe(self._draw)
-        self.flow.observe(self._forget_on_restart)
         self.announcer = looks.html().add_class("cam-live").add_class("cam-sr-only")
         top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
         languages = w.HBox(list(self.language_buttons.values()), layout=looks.layout)
@@ -332,8 +350,7 @@ class PatientDashboard(w.VBox):
         assert decision is not None  # outcome and guide screens always have one
         outcome = decision.outcome
         message = outcome_html(outcome)
-        today = dt.date.today()
-        self.downloads.value = downloads_html(self._screening, self._shared, state, today)
+        self._refresh_downloads()
         self.announcer.value = f"<p>{escape(outcome.heading)}</p>"
         if state.screen is Screen.outcome:
             label = None if outcome.stop else outcome.cleared_label
@@ -350,29 +367,55 @@ class PatientDashboard(w.VBox):
         self.guide.show_section(0)
         self._screen.children = [self.guide, self.downloads, self.start_again_button]
 
-    def _forget_on_restart(self, state: FlowState) -> None:
-        """On "Start again", drop everything of the patient's: tracked sessions included."""
-        if state == FlowState():
-            self._tracker_log = None
-            if self._guide_screen is not None:
-                self._guide_screen.forget_parts()
+    def _tracker_content(self) -> TrackerFile | None:
+        """The tracker content in the page's language (``None`` without a tracker)."""
+        found = self._content.of_kind(TrackerFile, self._language)
+        return found[0] if found else None
+
+    def _refresh_downloads(self) -> None:
+        """The downloads for the current answers and, once there are, the tracked scores."""
+        state = self.flow.state
+        if state.answers is None:
+            return
+        observations: list[dict[str, Any]] = []
+        tracker = self._tracker_content()
+        label = None
+        if tracker is not None and self._tracker_log is not None and self._tracker_log.sessions:
+            from cam_workbench.fhir.observations import pain_observations
+
+            observations = pain_observations(tracker, self._tracker_log.sessions)
+            label = tracker.labels.download_health_record
+        self.downloads.value = downloads_html(
+            self._screening, self._shared, state, dt.date.today(), observations, label
+        )
 
     def _add_tracker(self, language: str) -> None:
         """Add "Track your sessions" to the guide when the content has a tracker.
 
         The panel (and its chart code) is imported and built when the patient opens it. Its
-        sessions carry over to another language and are forgotten on "Start again".
+        sessions (and the device that keeps them) carry over to another language and stay on
+        "Start again", which is about the safety check only; "Forget my sessions" in the
+        panel removes them.
         """
         found = self._content.of_kind(TrackerFile, language)
         if not found:
             return
         tracker = found[0]
+        languages = self._content.languages
+        trackers = [t for lang in languages for t in self._content.of_kind(TrackerFile, lang)]
 
         def build() -> w.Widget:
             from cam_workbench.views.tracker import TrackerPanel
 
-            panel = TrackerPanel(tracker, self._tracker_log)
+            panel = TrackerPanel(
+                tracker,
+                self._tracker_log,
+                self._device,
+                trackers,
+                on_change=self._refresh_downloads,
+            )
             self._tracker_log = panel.session_log
+            self._device = panel.device
             return panel
 
         self.guide.add_part(tracker.heading, build)

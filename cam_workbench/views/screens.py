@@ -95,7 +95,6 @@ class GuideScreen(w.VBox):
         self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
         self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
         self.nav = nav = w.Box(self.section_buttons, layout=looks.layout).add_class("cam-nav")
-        self._parts: list[w.Box] = []  # entries added by add_part (e.g. the session tracker)
         steps = w.HBox([self.previous_button, self.next_button], layout=looks.layout)
         super().__init__([self.top, header, nav, self.section, steps], layout=looks.layout)
         self.show_section(0)
@@ -127,7 +126,7 @@ class GuideScreen(w.VBox):
         """Add an entry to the list of sections that shows ``build()`` in the section's place.
 
         The widget is built the first time the entry is opened (its imports stay off the
-        path to the first question) and kept until :meth:`forget_parts`. Showing a section
+        path to the first question) and kept from then on. Showing a section
         closes it again.
         """
         button = self._looks.button(label)
@@ -153,16 +152,10 @@ class GuideScreen(w.VBox):
 
         button.on_click(open_part)
         self.section.observe(close_part, "value")
-        self._parts.append(holder)
         self.nav.children = (*self.nav.children, button)
         at = self.children.index(self.section) + 1
         self.children = (*self.children[:at], holder, *self.children[at:])
         return button
-
-    def forget_parts(self) -> None:
-        """Drop the widgets built by :meth:`add_part` (on "Start again"); rebuilt on opening."""
-        for holder in self._parts:
-            holder.children = ()
 
 
 class OutcomeParts:

@@ -5,13 +5,15 @@ Imported only when the patient opens the tracker (see ``GuideScreen.add_part`` i
 path to the first question. Every word comes from the tracker content
 (``content/<lang>/tracker.yaml``); the logic is :mod:`cam_workbench.logic.tracker`.
 
-The sessions live in the patient's kernel only (a :class:`~cam_workbench.logic.tracker.SessionLog`);
-the CSV copy is a data URL made in the page, nothing is written on the server.
+The sessions live in the patient's kernel (a :class:`~cam_workbench.logic.tracker.SessionLog`)
+and in the patient's own browser (:class:`~cam_workbench.views.device.DeviceStore`), never on
+the server's disk; the CSV copy is a data URL made in the page. Loading a saved copy and
+"Forget my sessions" are the panel's :class:`~cam_workbench.views.keeping.KeepPart`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from importlib import resources
 from typing import Any
@@ -29,9 +31,12 @@ from cam_workbench.logic.tracker import (
     report,
     sessions_csv,
 )
+from cam_workbench.logic.tracker_saved import Limits, device_key
 from cam_workbench.render.chart import Series, line_chart_svg
 from cam_workbench.render.html import body_html, heading_html
 from cam_workbench.render.links import data_link
+from cam_workbench.views.device import DeviceStore
+from cam_workbench.views.keeping import KeepPart
 
 BEFORE_COLOR = "#0b57a4"
 AFTER_COLOR = "#8f4a00"
@@ -161,12 +166,38 @@ class SessionCard(w.VBox):
 
 
 class TrackerPanel(w.VBox):
-    """The session tracker: one card per session, the change, a chart and a CSV copy."""
+    """The session tracker: one card per session, the change, a chart and a CSV copy.
 
-    def __init__(self, tracker: TrackerFile, log: SessionLog | None = None) -> None:
-        """Build the panel; with ``log``, show the sessions already in it (another language)."""
+    The sessions are kept on the patient's device (``store``) and can be loaded back from a
+    saved copy, or forgotten (the panel's :attr:`keep` part).
+    """
+
+    def __init__(
+        self,
+        tracker: TrackerFile,
+        log: SessionLog | None = None,
+        store: DeviceStore | None = None,
+        trackers: Sequence[TrackerFile] = (),
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        """Build the panel.
+
+        Args:
+            tracker: the tracker content in the page's language.
+            log: sessions already typed (the same page in another language), else none.
+            store: the sessions on this device (kept across language switches), else a new
+                one that asks the page what it holds.
+            trackers: the tracker content in every language (a saved copy in any of them
+                loads).
+            on_change: called after every change of the sessions (the page's downloads).
+        """
         self._tracker = tracker
         self.session_log = log if log is not None else SessionLog.for_tracker(tracker)
+        if store is None:
+            store = DeviceStore(device_key(tracker.meta.id), Limits.of(self.session_log))
+        self.device = store
+        self._on_change = on_change
+        self._syncing = False
         self.cards: list[SessionCard] = []
         self._cards_box = w.GridBox(
             [],
@@ -185,6 +216,13 @@ class TrackerPanel(w.VBox):
             f"{heading_html(tracker.heading, 3, 'cam-tracker-heading')}"
             f"{body_html(tracker.intro.body)}"
         )
+        self.keep = KeepPart(
+            tracker,
+            trackers,
+            store,
+            current=lambda: self.session_log.sessions,
+            put=self.show_sessions,
+        )
         super().__init__(
             [
                 w.HTML(f"<style>{_css()}</style>"),
@@ -194,12 +232,16 @@ class TrackerPanel(w.VBox):
                 self.result,
                 self.chart,
                 self.download,
+                self.keep,
             ]
         )
         self.add_class("cam-tracker")
         recorded = [s.number for s in self.session_log.sessions]
+        self._syncing = True
         for _ in range(max([tracker.initial_sessions, *recorded])):
             self.add_session()
+        self._syncing = False
+        self._update()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -208,11 +250,7 @@ class TrackerPanel(w.VBox):
         if len(self.cards) >= self._tracker.max_sessions:
             return None
         card = SessionCard(self._tracker, len(self.cards) + 1)
-        stored = self.session_log.session(card.number)
-        card.before.value = "" if stored.before is None else str(stored.before)
-        card.after.value = "" if stored.after is None else str(stored.after)
-        card.date.value = stored.date
-        card.note.value = stored.note
+        self._fill(card)
         n = card.number
         card.before.observe(lambda c: self._score(n, "before", c["new"]), "value")
         card.after.observe(lambda c: self._score(n, "after", c["new"]), "value")
@@ -222,10 +260,39 @@ class TrackerPanel(w.VBox):
         self._cards_box.children = tuple(self.cards)
         full = len(self.cards) >= self._tracker.max_sessions
         self.add_button.layout.display = "none" if full else None
-        self._update()
+        if not self._syncing:
+            self._update()
         if focus:
             card.before.focus()
         return card
+
+    def _fill(self, card: SessionCard) -> None:
+        """Show the log's values of the card's session (and no message)."""
+        stored = self.session_log.session(card.number)
+        card.before.value = "" if stored.before is None else str(stored.before)
+        card.after.value = "" if stored.after is None else str(stored.after)
+        card.date.value = stored.date
+        card.note.value = stored.note
+        for field in ("before", "after", "note"):
+            card.set_problem(field, None)
+
+    def show_sessions(self, sessions: Sequence[Session]) -> None:
+        """Put ``sessions`` in place of every session on the page (a saved copy, forgetting).
+
+        Raises:
+            ValueError: a session the tracker cannot hold; nothing is changed then.
+        """
+        self.session_log.replace(sessions)
+        self._syncing = True
+        try:
+            recorded = [s.number for s in self.session_log.sessions]
+            while len(self.cards) < max([self._tracker.initial_sessions, *recorded]):
+                self.add_session()
+            for card in self.cards:
+                self._fill(card)
+        finally:
+            self._syncing = False
+        self._update()
 
     def pain_field(self, number: int) -> w.Text:
         """The "Session N" field: pain before treatment in session ``number``."""
@@ -241,11 +308,11 @@ class TrackerPanel(w.VBox):
             card.set_problem(which, exc.kind)
         else:
             card.set_problem(which, None)
-        self._update()
+        self._changed()
 
     def _date(self, number: int, value: Any) -> None:
         self.session_log.set_date(number, value)
-        self._update()
+        self._changed()
 
     def _note(self, number: int, text: str) -> None:
         card = self.cards[number - 1]
@@ -255,7 +322,11 @@ class TrackerPanel(w.VBox):
             card.set_problem("note", exc.kind)
         else:
             card.set_problem("note", None)
-        self._update()
+        self._changed()
+
+    def _changed(self) -> None:
+        if not self._syncing:
+            self._update()
 
     # -- what the panel shows -----------------------------------------------------------------
 
@@ -274,6 +345,9 @@ class TrackerPanel(w.VBox):
             self.download.value = f"<p>{link}</p>"
         else:
             self.download.value = ""
+        self.keep.save()
+        if self._on_change is not None:
+            self._on_change()
 
     @property
     def message(self) -> str:

@@ -18,6 +18,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import TrackerFile
 
 from .kernel_client import Response, Visit, request
 from .servers import Server, start_server, stop_server
@@ -29,6 +30,19 @@ SCREENING, SHARED = CONTENT.screening(), CONTENT.shared()
 STATIC = "/voila/templates/cam_workbench/static/cam-page.js"
 SECRET = "PAIN7SECRET"  # a "query string" that must never reach the log
 CLIENT = "127.0.0.2"  # another address of this machine: the client the log must not name
+TEMPLATE_STATIC = "/voila/templates/cam_workbench/static"
+TRAVERSALS = (
+    f"{TEMPLATE_STATIC}/../conf.json",
+    f"{TEMPLATE_STATIC}/..%2fconf.json",
+    f"{TEMPLATE_STATIC}/cam-page.js%2f..%2f..%2fconf.json",
+    "/voila/templates/lab/static/../index.html.j2",
+    f"{TEMPLATE_STATIC}/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    f"{TEMPLATE_STATIC}/./cam-page.js",
+    f"{TEMPLATE_STATIC}//cam-page.js",
+    "/voila/static/..%2f..%2fconf.json",
+    "/voila/labextensions/..%2f..%2fetc%2fpasswd",
+)
+"""Paths out of the static folders (sent as they are: no client normalises them)."""
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +108,16 @@ def test_the_page_works_under_its_content_security_policy(browser, server):
         expect(page.get_by_role("heading", name=SHARED.ui.guide_heading)).to_be_visible()
         page.get_by_role("button", name="Español").click()
         expect(page.locator("html")).to_have_attribute("lang", "es")
+        # The tracker's widgets (cam-device.js) run under the policy: the device answers (its
+        # file chooser shows), a score is kept in localStorage.
+        tracker = CONTENT.of_kind(TrackerFile, "es")[0]
+        page.get_by_role("button", name=tracker.heading).click()
+        expect(page.get_by_label(tracker.load.label)).to_be_visible()
+        field = f"{tracker.labels.session.format(n=1)}: {tracker.labels.before}"
+        page.get_by_role("textbox", name=field, exact=True).fill("7")
+        page.wait_for_function(
+            "() => (localStorage.getItem('cam-workbench:session-tracker') || '').includes('7')"
+        )
         assert page.evaluate("window.cspViolations") == []
         assert not [c for c in console if "Content Security Policy" in c], console
         # The policy is enforced: an injected inline script does not run, and is reported.
@@ -157,6 +181,7 @@ def test_odd_requests_get_no_500_and_leave_no_traceback_query_or_address_in_the_
         ("POST", "/"),
         ("DELETE", "/"),
         ("POST", f"/voila/api/shutdown/{uuid.uuid4()}"),
+        *(("GET", path) for path in TRAVERSALS),
     ):
         statuses[f"{method} {path}"] = visitor.request(method, path + query).status
     # A 1 MB body (the page only ever posts a beacon of a few hundred bytes): refused unread.
@@ -183,10 +208,26 @@ def test_odd_requests_get_no_500_and_leave_no_traceback_query_or_address_in_the_
         visitor.beacon(visitor.kernel_id)
     bad = {what: status for what, status in statuses.items() if status >= 500}
     assert not bad, bad
+    traversals = {path: statuses[f"GET {path}"] for path in TRAVERSALS}
+    assert set(traversals.values()) <= {403, 404}, traversals
     assert statuses["second websocket"] == 403
     time.sleep(1)
     log = named.log()
     assert "Traceback" not in log
+    assert "ERROR" not in log and "Unexpected" not in log
     assert SECRET not in log
     assert CLIENT not in log
     assert "import os" not in log
+
+
+def test_x_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_worth_one_warning(named):
+    """Behind a proxy the server does not trust, every patient shares the proxy's address."""
+    forwarded = "203.0.113.77"
+    for path in ("/voila/api/themes/", STATIC, "/no-such-page"):
+        request(named.url, "GET", path, headers={"X-Forwarded-For": forwarded}, source=CLIENT)
+    time.sleep(0.5)
+    log = named.log()
+    warnings = [line for line in log.splitlines() if "X-Forwarded-For" in line]
+    assert len(warnings) == 1, warnings
+    assert "--trusted-proxy" in warnings[0] and "WARNING" in warnings[0]
+    assert forwarded not in log and CLIENT not in log

@@ -86,7 +86,7 @@ def wait_for_kernels(server, folder: Path, count: int, timeout: float = 60) -> s
     return connection_files(folder)
 
 
-def test_a_killed_server_leaves_nothing_in_the_temp_folder_and_the_next_start_cleans_up(
+def test_a_killed_server_leaves_nothing_in_the_temp_folder_and_the_next_starts_clean_up(
     content_copy, tmp_path
 ):
     approve(content_copy)
@@ -110,6 +110,8 @@ def test_a_killed_server_leaves_nothing_in_the_temp_folder_and_the_next_start_cl
         os.killpg(server.proc.pid, signal.SIGKILL)  # the server and its kernels, no clean-up
         server.proc.wait()
     assert connection_files(private) == stale  # what a killed server leaves behind
+    root = runtime / "cam-workbench"
+    assert sorted(p.name for p in root.iterdir()) == [str(port), f"{port}.lock"]
     again = start_server(tmp_path, *args, env=env, port=port)
     try:
         wait_for_port(port, again.proc)
@@ -118,5 +120,14 @@ def test_a_killed_server_leaves_nothing_in_the_temp_folder_and_the_next_start_cl
         assert not fresh & stale, "the stale connection files are still there"
         assert not connection_files(temp)
     finally:
-        stop_server(again)
-    assert not private.exists()  # a clean stop removes the folder
+        os.killpg(again.proc.pid, signal.SIGKILL)  # killed again
+        again.proc.wait()
+    # A server on another port removes what the killed one left (its lock is free)...
+    other = start_server(tmp_path, *args, env=env)
+    try:
+        wait_for_kernels(other, root / str(other.port), 2)
+        assert sorted(p.name for p in root.iterdir()) == [str(other.port), f"{other.port}.lock"]
+    finally:
+        stop_server(other)
+    # ... and a clean stop removes its own folder and lock file.
+    assert list(root.iterdir()) == []

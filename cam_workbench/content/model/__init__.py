@@ -69,8 +69,11 @@ from cam_workbench.content.model.tracker import (
     SourcedBody,
     TrackerChart,
     TrackerColumns,
+    TrackerDevice,
     TrackerFile,
+    TrackerForget,
     TrackerLabels,
+    TrackerLoad,
     TrackerMessages,
 )
 
@@ -119,6 +122,9 @@ __all__ = [
     "SummaryTexts",
     "TrackerChart",
     "TrackerColumns",
+    "TrackerDevice",
+    "TrackerForget",
+    "TrackerLoad",
     "TrackerFile",
     "TrackerLabels",
     "TrackerMessages",

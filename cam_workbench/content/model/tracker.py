@@ -29,6 +29,8 @@ PointsText = Annotated[Text, template("session", "points", required=("points",))
 SessionText = Annotated[Text, template("session")]
 ThresholdText = Annotated[Text, template("threshold")]
 PointText = Annotated[Text, template("n", "value", required=("n", "value"))]
+LineText = Annotated[Text, template("line", required=("line",))]
+SessionNText = Annotated[Text, template("n", required=("n",))]
 
 
 class SourcedBody(StrictModel):
@@ -51,6 +53,10 @@ class TrackerLabels(StrictModel):
     add_session: Text = Field(description="Button: add one more session")
     download: Text = Field(description="Link: download the sessions as a CSV file")
     download_filename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.csv$")]
+    download_health_record: Text = Field(
+        description="Link, once there are scores: the answers and the pain scores as a file "
+        "for the doctor's health record system (say what it is for, not its format)"
+    )
     point_one: MayHaveN = Field(description="'1 point'")
     points_many: WithN = Field(description="'{n} points'")
     percent: PercentText = Field(description="How a percentage is written: '{value}%'")
@@ -75,6 +81,54 @@ class TrackerMessages(StrictModel):
     )
     not_lower: Text = Field(description="Pain not lower than at session 1")
     caution: Text = Field(description="Shown with every result: no promise, talk with the team")
+
+
+class TrackerDevice(StrictModel):
+    """What the page says about keeping the sessions in this browser, on this device."""
+
+    restored: Text = Field(description="Sessions kept on this device were put back on the page")
+    unreadable: Text = Field(
+        description="Sessions kept on this device cannot be read: left as they are, not "
+        "overwritten; how to start a new list (Forget my sessions)"
+    )
+    newer: Text = Field(
+        description="Sessions kept by a newer version of the page: left as they are"
+    )
+    off: Text = Field(description="This browser does not let the page keep anything")
+    failed: Text = Field(description="Keeping the sessions on this device failed just now")
+
+
+class TrackerForget(StrictModel):
+    """Forget my sessions: its button, the confirm step, and which button does what."""
+
+    button: Text = Field(description="Button: forget the sessions on this page and device")
+    confirm: Text = Field(description="The confirm step: what it removes; it cannot be undone")
+    yes: Text = Field(description="Button: yes, forget them")
+    no: Text = Field(description="Button: no, keep them")
+    done: Text = Field(description="Said once the sessions are forgotten")
+    which_is_which: Text = Field(
+        description="Start again clears only the safety check; Forget my sessions clears "
+        "the sessions"
+    )
+
+
+class TrackerLoad(StrictModel):
+    """Loading a saved copy (the downloaded sessions or health-record file) back in."""
+
+    label: Text = Field(description="Label of the file chooser")
+    loaded: Text = Field(description="The file's sessions are now on the page")
+    confirm: Text = Field(description="The file would take the place of sessions on the page")
+    yes: Text = Field(description="Button: yes, use the file")
+    no: Text = Field(description="Button: no, keep the sessions on the page")
+    unreadable: Text = Field(description="Not a file from this page (or not readable): unchanged")
+    bad_line: LineText = Field(
+        description="A line of the sessions file has a value that cannot be used: unchanged"
+    )
+    bad_session: SessionNText = Field(
+        description="A session in the health-record file has a value that cannot be used"
+    )
+    too_big: Text = Field(description="The file is far larger than a copy of sessions can be")
+    no_sessions: Text = Field(description="The file holds no sessions: unchanged")
 
 
 class ChangeBand(StrictModel):
@@ -142,6 +196,9 @@ class TrackerFile(PatientFile):
     milestone: Milestone
     chart: TrackerChart
     csv_columns: TrackerColumns
+    device: TrackerDevice
+    forget: TrackerForget
+    load: TrackerLoad
 
     @model_validator(mode="after")
     def _consistent(self) -> TrackerFile:
