@@ -5,6 +5,7 @@ serve config files and the lock files."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import tomllib
@@ -15,6 +16,8 @@ import yaml
 from helpers import REPO
 from packaging.requirements import Requirement
 
+from cam_workbench.cli.healthcheck import health_url
+from cam_workbench.cli.healthcheck import main as healthcheck
 from cam_workbench.cli.serve_settings import read_config_file, serve_options
 from cam_workbench.serving import ServeOptions, ServerTexts
 from cam_workbench.serving.metrics import ServerMetrics
@@ -58,7 +61,7 @@ def test_containerfile_runs_as_non_root_from_the_lock_with_a_health_check():
     assert "--require-hashes -r /tmp/lock.txt" in text
     user = re.findall(r"^USER (\S+)$", text, re.M)
     assert user and user[-1] not in ("0", "root")
-    assert re.search(r"^HEALTHCHECK .*\n.*healthz", text, re.M)
+    assert re.search(r"^HEALTHCHECK .*\n.*cam_workbench\.cli\.healthcheck", text, re.M)
     assert "CAM_SERVE_CONFIG=/etc/cam-workbench/serve.toml" in text
 
 
@@ -175,6 +178,29 @@ def test_the_metric_the_autoscaler_reads_is_served():
         },
     )()
     assert "\ncam_kernels_live 3.0\n" in metrics.exposition().decode()
+
+
+def test_the_health_check_asks_the_server_the_settings_describe(tmp_path):
+    config = tmp_path / "serve.toml"
+    config.write_text('host = "0.0.0.0"\nport = 9001\nbase-url = "/back-pain/"\n', encoding="utf-8")
+    environ = {"CAM_SERVE_CONFIG": str(config)}
+    assert health_url(environ) == "http://127.0.0.1:9001/back-pain/healthz"
+    environ |= {"CAM_SERVE_PORT": "9002", "CAM_SERVE_HOST": "::1"}
+    assert health_url(environ) == "http://[::1]:9002/back-pain/healthz"
+    assert health_url({}) == "http://127.0.0.1:8866/healthz"
+
+
+def test_the_health_check_fails_clearly_when_nothing_answers(capsys, tmp_path):
+    assert healthcheck({"CAM_SERVE_PORT": str(closed_port())}) == 1
+    assert "healthcheck: http://127.0.0.1:" in capsys.readouterr().err
+    assert healthcheck({"CAM_SERVE_PROT": "1"}) == 1  # a wrong setting: said, not a traceback
+    assert "did you mean" in capsys.readouterr().err
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # -- the lock files ---------------------------------------------------------------------------
