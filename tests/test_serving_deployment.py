@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import logging
 import time
@@ -237,9 +238,14 @@ def test_serve_with_a_broken_config_file_exits_2_without_traceback(tmp_path, cap
 class FakeManager:
     max_kernels = 5
 
-    def __init__(self, preheated=1, projected=2, last=None, connected=0):
+    def __init__(self, preheated=1, projected=2, ago=None, connected=0):
         self.preheated, self.projected, self.connected = preheated, projected, connected
-        self.last_preheated_start = last
+        self.ago = ago
+
+    @property
+    def last_preheated_start(self):
+        """Seconds ago as the test runs (parameters are made long before, at collection)."""
+        return None if self.ago is None else time.monotonic() - self.ago
 
     def preheated_kernel_count(self):
         return self.preheated
@@ -258,9 +264,9 @@ class FakeManager:
         (FakeManager(projected=4), 2, False, (True, "ready")),
         (FakeManager(projected=5), 2, False, (False, "kernel cap reached")),
         (FakeManager(preheated=0), 2, False, (False, "no preheated kernel yet")),
-        (FakeManager(preheated=0, last=time.monotonic() - 5), 2, False, (True, "ready")),
+        (FakeManager(preheated=0, ago=5), 2, False, (True, "ready")),
         (
-            FakeManager(preheated=0, last=time.monotonic() - 600),
+            FakeManager(preheated=0, ago=600),
             2,
             False,
             (False, "no preheated kernel started for 60 s"),
@@ -272,6 +278,12 @@ class FakeManager:
 def test_readiness(manager, pool, draining, expected):
     state = ServerState(draining_since=time.monotonic() if draining else None)
     assert readiness(manager, state, pool) == expected
+
+
+def run(coroutine):
+    """``asyncio.run`` in a thread: the browser fixture's event loop may run in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_a_drain_waits_for_open_sessions_then_stops_and_a_second_sigterm_stops_at_once():
@@ -299,9 +311,9 @@ def test_a_drain_waits_for_open_sessions_then_stops_and_a_second_sigterm_stops_a
 
     poll, operations.DRAIN_POLL_S = operations.DRAIN_POLL_S, 0.01
     try:
-        assert not asyncio.run(scenario([1, 1, 1, 2, 1, 0], 60)).stop_now
-        asyncio.run(scenario([1] * 10**6, 0.2))  # time up with a session still open
-        assert asyncio.run(scenario([1] * 10**6, 60, second_signal=True)).stop_now
+        assert not run(scenario([1, 1, 1, 2, 1, 0], 60)).stop_now
+        run(scenario([1] * 10**6, 0.2))  # time up with a session still open
+        assert run(scenario([1] * 10**6, 60, second_signal=True)).stop_now
     finally:
         operations.DRAIN_POLL_S = poll
 
