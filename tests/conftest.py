@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM_ARGS, CONTENT, chromium_path, edit
+from helpers import AUTHOR, CHROMIUM_ARGS, CONTENT, REVIEWER, SECOND, chromium_path, edit, make_key
 
 from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.loading import load_content
@@ -26,6 +26,13 @@ def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(CONTENT, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def reviewer_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Throwaway ed25519 keys of the test reviewers (helpers.AUTHOR, REVIEWER, SECOND)."""
+    folder = tmp_path_factory.mktemp("keys")
+    return {who: make_key(folder, who) for who in (AUTHOR, REVIEWER, SECOND)}
 
 
 Editor = Callable[[str, str, str], str]

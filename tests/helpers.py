@@ -153,3 +153,49 @@ def kernel_processes(server_pid: int) -> list[tuple[int, str]]:
         if match and any(command in cmdline for command in KERNEL_COMMANDS):
             found.append((int(entry), match.group(1)))
     return found
+
+
+# --- signed sign-off: throwaway SSH keys and the reviewers' list ---------------------------
+
+#: Test reviewers: an author (submits), two reviewers (submit and approve).
+AUTHOR, REVIEWER, SECOND = "test.author", "test.reviewer", "test.second"
+BOTH_ROLES = 'namespaces="cam-workbench-signoff,cam-workbench-submit"'
+
+
+def make_key(folder: Path, name: str) -> Path:
+    """A throwaway ed25519 key pair without passphrase (``folder/name``, ``.pub``)."""
+    import subprocess
+
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key
+
+
+def allowed_line(reviewer: str, key: Path, options: str = BOTH_ROLES) -> str:
+    """One allowed_signers line for a reviewer's public key."""
+    return f"{reviewer} {options} {Path(f'{key}.pub').read_text().strip()}\n"
+
+
+def list_reviewers(content_dir: Path, keys: dict[str, Path], extra: str = "") -> Path:
+    """Write content/review/allowed_signers naming each reviewer id with both roles."""
+    path = content_dir / "review" / "allowed_signers"
+    lines = "".join(allowed_line(who, key) for who, key in keys.items())
+    path.write_text("# test reviewers\n" + lines + extra, encoding="utf-8")
+    return path
+
+
+def sign_off(content_dir: Path, keys: dict[str, Path], *files: str) -> None:
+    """Submit (as AUTHOR) and approve (as REVIEWER) the files, or every file that needs it.
+
+    The shipped content asks for two people (``meta.two_person_review``), so the author's
+    signed submission comes first. Lists the reviewers in the copy's allowed_signers.
+    """
+    from cam_workbench.cli import main
+
+    list_reviewers(content_dir, keys)
+    where = ["--content", str(content_dir)]
+    assert main(["submit", *where, "--author", AUTHOR, "--key", str(keys[AUTHOR]), *files]) == 0
+    approve = ["approve", *where, "--reviewer", REVIEWER, "--key", str(keys[REVIEWER])]
+    assert main([*approve, *files]) == 0

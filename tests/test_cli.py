@@ -214,3 +214,29 @@ def test_serve_help_names_the_real_max_kernels_default():
         if isinstance(action, argparse._SubParsersAction)
     )
     assert f"(default {default})" in " ".join(serve.format_help().split())
+
+
+CLI = [str(Path(sys.executable).with_name("cam-workbench"))]
+EXPORT_PO = ["translation", "export", "--lang", "es", "--format", "po"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """``cam-workbench ... | head``: the pipe closes early; no traceback, exit 141 as cat."""
+    proc = subprocess.Popen(
+        [*CLI, *EXPORT_PO], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=CONTENT.parent
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes anything
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_output_that_cannot_be_written_is_a_clear_error_not_a_traceback():
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [*CLI, *EXPORT_PO], stdout=full, stderr=subprocess.PIPE, text=True, cwd=CONTENT.parent
+        )
+    assert done.returncode == 1
+    assert done.stderr == "cam-workbench translation: error: [Errno 28] No space left on device\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import AUTHOR, REVIEWER, SECOND, list_reviewers, sign_off
 
 from cam_workbench.cli import main
 from cam_workbench.content.loading import load_content
@@ -27,9 +28,9 @@ def test_production_refuses_unapproved_content_naming_files(content_copy, capsys
 
 
 @pytest.mark.parametrize("approved", [False, True])
-def test_preview_banner_only_while_unapproved(content_copy, approved):
+def test_preview_banner_only_while_unapproved(content_copy, reviewer_keys, approved):
     if approved:
-        assert main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"]) == 0
+        sign_off(content_copy, reviewer_keys)
     content = load_content(content_copy)
     board = PatientDashboard(content)
     banner = content.shared().ui.preview_banner
@@ -42,7 +43,7 @@ def test_preview_banner_only_while_unapproved(content_copy, approved):
 PAST_DUE = "2026-06-01"  # before today: the shipped dates are in the future
 
 
-def _approve_before_due(content_copy: Path, name: str = "shared.yaml") -> None:
+def _approve_before_due(content_copy: Path, keys, name: str = "shared.yaml") -> None:
     """Approve everything, one file due on PAST_DUE, as a reviewer did before that date."""
     import datetime as dt
 
@@ -54,13 +55,18 @@ def _approve_before_due(content_copy: Path, name: str = "shared.yaml") -> None:
             "next_review_due: 2027-02-28", f"next_review_due: {PAST_DUE}"
         )
         path.write_text(text, encoding="utf-8")
+    list_reviewers(content_copy, keys)
+    submit = ["submit", "--content", str(content_copy), "--author", AUTHOR]
+    assert main([*submit, "--key", str(keys[AUTHOR])]) == 0
     content = load_content(content_copy)
-    record, _ = signoff.approve(content, "Reviewer A", today=dt.date(2026, 5, 1))
+    record, _ = signoff.approve(content, REVIEWER, keys[REVIEWER], today=dt.date(2026, 5, 1))
     signoff.write_signoff(content, record)
 
 
-def test_a_file_past_its_review_date_blocks_review_status_and_production(content_copy, capsys):
-    _approve_before_due(content_copy)
+def test_a_file_past_its_review_date_blocks_review_status_and_production(
+    content_copy, reviewer_keys, capsys
+):
+    _approve_before_due(content_copy, reviewer_keys)
     assert main(["review-status", "--content", str(content_copy)]) == 1
     out = capsys.readouterr().out
     assert f"en/shared.yaml: next clinical review was due on {PAST_DUE} (overdue)" in out
@@ -71,17 +77,28 @@ def test_a_file_past_its_review_date_blocks_review_status_and_production(content
     assert "en/acupuncture.yaml" not in err
 
 
-def test_approve_never_renews_a_review_date_by_itself(content_copy, capsys):
-    _approve_before_due(content_copy)
+def test_approve_never_renews_a_review_date_by_itself(content_copy, reviewer_keys, capsys):
+    _approve_before_due(content_copy, reviewer_keys)
+    key = ["--key", str(reviewer_keys[SECOND])]
     with pytest.raises(SystemExit) as done:
-        main(["approve", "--content", str(content_copy), "--reviewer", "B", "en/shared.yaml"])
+        main(
+            [
+                "approve",
+                "--content",
+                str(content_copy),
+                "--reviewer",
+                SECOND,
+                *key,
+                "en/shared.yaml",
+            ]
+        )
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert "en/shared.yaml" in err and "meta.next_review_due" in err and "Traceback" not in err
 
 
-def test_a_reviewer_renews_by_setting_the_dates_and_approving(content_copy, capsys):
-    _approve_before_due(content_copy)
+def test_a_reviewer_renews_by_setting_the_dates_and_approving(content_copy, reviewer_keys, capsys):
+    _approve_before_due(content_copy, reviewer_keys)
     for language in ("en", "es"):
         for name in ("shared.yaml", "screening.yaml", "acupuncture.yaml"):
             path = content_copy / language / name
@@ -92,7 +109,8 @@ def test_a_reviewer_renews_by_setting_the_dates_and_approving(content_copy, caps
     # the new date is the reviewer's to approve: until then it blocks
     assert main(["review-status", "--content", str(content_copy)]) == 1
     assert "next_review_due moved from 2026-06-01" in capsys.readouterr().out
-    assert main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer B"]) == 0
+    key = ["--key", str(reviewer_keys[SECOND])]
+    assert main(["approve", "--content", str(content_copy), "--reviewer", SECOND, *key]) == 0
     capsys.readouterr()
     assert main(["review-status", "--content", str(content_copy)]) == 0
     board = PatientDashboard(load_content(content_copy))
@@ -101,8 +119,8 @@ def test_a_reviewer_renews_by_setting_the_dates_and_approving(content_copy, caps
     assert "Next check due: February 28, 2027." in page  # the earliest of the page's files
 
 
-def test_moving_a_review_date_later_needs_a_new_approval(content_copy, capsys):
-    assert main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"]) == 0
+def test_moving_a_review_date_later_needs_a_new_approval(content_copy, reviewer_keys, capsys):
+    sign_off(content_copy, reviewer_keys)
     path = content_copy / "en" / "acupuncture.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("2027-02-28", "2030-01-01"), encoding="utf-8"

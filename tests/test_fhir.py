@@ -18,7 +18,7 @@ from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseR4,
 )
 from fhir_checks import _enabled_in, check_questionnaire, check_response, walk_items
-from helpers import CONTENT, edit
+from helpers import CONTENT, edit, sign_off
 
 from cam_workbench.cli import main
 from cam_workbench.content.loading import load_file
@@ -166,8 +166,8 @@ def test_review_dates_come_from_sign_off_data_or_meta(screening):
     assert (q["approvalDate"], q["lastReviewDate"]) == ("2026-04-01", "2026-04-01")
 
 
-def test_export_command_takes_approval_dates_from_the_sign_off(content_copy, capsys):
-    assert main(["approve", "--content", str(content_copy), "--reviewer", "Dr Test"]) == 0
+def test_export_command_takes_approval_dates_from_the_sign_off(content_copy, reviewer_keys, capsys):
+    sign_off(content_copy, reviewer_keys)
     capsys.readouterr()
     assert main(["export", "fhir", "--content", str(content_copy), "--date", "2026-05-01"]) == 0
     q = json.loads(capsys.readouterr().out)

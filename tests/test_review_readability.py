@@ -135,8 +135,8 @@ def test_long_sentences_and_polysyllabic_words_are_listed():
 
 
 def test_unknown_language_fails_loudly():
-    with pytest.raises(r.UnsupportedLanguage, match="'es'"):
-        r.analyse("Hola.", language="es")
+    with pytest.raises(r.UnsupportedLanguage, match="'fr'"):
+        r.analyse("Bonjour.", language="fr")
 
 
 def test_empty_text_has_no_scores():

@@ -80,3 +80,13 @@ def test_report_needs_a_file_in_an_existing_folder(tmp_path, out):
     with pytest.raises(SystemExit) as exit_info:
         main(["report", "--content", str(CONTENT), "--out", str(tmp_path / out)])
     assert exit_info.value.code == 2
+
+
+def test_report_scores_and_flags_spanish_sections(content):
+    html = build_report(content, dt.date(2026, 6, 1))
+    assert "Spanish sections below Szigriszt-Pazos 55 (INFLESZ)" in html
+    flagged = re.search(r"<strong>(\d+)</strong> Spanish sections below", html)
+    assert flagged and int(flagged.group(1)) >= 1  # "Su resultado", a two-word label
+    assert "bastante fácil" in html and "Szigriszt-Pazos at least 55" in html
+    row = re.search(r'<tr class="flag"><td>es/screening.yaml</td><td>es</td><td>result_label', html)
+    assert row, "the hard Spanish label is marked"

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import CONTENT, english_only
+from helpers import AUTHOR, CONTENT, REVIEWER, SECOND, english_only, list_reviewers, sign_off
 
 from cam_workbench.cli import main
 from cam_workbench.content import signoff as record_status
@@ -42,32 +42,37 @@ def test_shipped_content_is_unapproved(content):
     assert record_status.unapproved_files(CONTENT) == PATIENT_FILES
 
 
-def test_approve_then_review_status_passes(content_dir, capsys):
+def test_approve_then_review_status_passes(content_dir, reviewer_keys, capsys):
     assert main(["review-status", "--content", str(content_dir)]) == 1
     assert "not approved" in capsys.readouterr().out
-    assert main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"]) == 0
+    sign_off(content_dir, reviewer_keys)
     out = capsys.readouterr().out
-    assert all(f"approved {name}" in out for name in PATIENT_FILES)
+    assert all(f"submitted {name}" in out and f"approved {name}" in out for name in PATIENT_FILES)
     assert main(["review-status", "--content", str(content_dir)]) == 0
     assert record_status.unapproved_files(content_dir) == []
     # The record is a content file like any other: it loads and validates.
     record = load_content(content_dir).of_kind(SignoffFile)[0]
     assert {a.file for a in record.approvals} == set(PATIENT_FILES)
-    assert {a.reviewer for a in record.approvals} == {"Reviewer A"}
+    assert {a.reviewer for a in record.approvals} == {REVIEWER}
+    assert {s.author for s in record.submissions} == {AUTHOR}
+    assert all(a.signature and a.two_person for a in record.approvals)
 
 
-def test_changed_sentence_names_file_and_section_until_approved(content_dir, capsys):
-    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+def test_changed_sentence_names_file_and_section_until_approved(content_dir, reviewer_keys, capsys):
+    sign_off(content_dir, reviewer_keys)
     _edit(content_dir / "en" / "acupuncture.yaml", OLD, NEW)
     capsys.readouterr()
     assert main(["review-status", "--content", str(content_dir)]) == 1
     out = capsys.readouterr().out
-    assert "en/acupuncture.yaml: changed since approval by Reviewer A" in out
+    assert f"en/acupuncture.yaml: changed since approval by {REVIEWER}" in out
     assert "section 'sections/why_it_is_done' changed" in out
     assert f"- body[6]: {OLD}" in out and f"+ body[6]: {NEW}" in out
     assert "en/screening.yaml: approved" in out
     assert record_status.unapproved_files(content_dir) == ["en/acupuncture.yaml"]
-    approve = ["approve", "--content", str(content_dir), "--reviewer", "Reviewer B"]
+    where = ["--content", str(content_dir)]
+    submit = ["submit", *where, "--author", AUTHOR, "--key", str(reviewer_keys[AUTHOR])]
+    assert main([*submit, "en/acupuncture.yaml"]) == 0
+    approve = ["approve", *where, "--reviewer", SECOND, "--key", str(reviewer_keys[SECOND])]
     assert main([*approve, "en/acupuncture.yaml"]) == 0
     assert main(["review-status", "--content", str(content_dir)]) == 0
     assert record_status.unapproved_files(content_dir) == []
@@ -75,13 +80,12 @@ def test_changed_sentence_names_file_and_section_until_approved(content_dir, cap
         a.file: a.reviewer for a in record_status.signoff_of(load_content(content_dir)).approvals
     }
     assert by_file == {
-        name: "Reviewer B" if name == "en/acupuncture.yaml" else "Reviewer A"
-        for name in PATIENT_FILES
+        name: SECOND if name == "en/acupuncture.yaml" else REVIEWER for name in PATIENT_FILES
     }
 
 
-def test_layout_comments_and_bookkeeping_are_not_changes(content_dir):
-    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+def test_layout_comments_and_bookkeeping_are_not_changes(content_dir, reviewer_keys):
+    sign_off(content_dir, reviewer_keys)
     guide = content_dir / "en" / "acupuncture.yaml"
     _edit(guide, "kind: guide\n", "# a new comment\nkind: guide\n")
     _edit(guide, "status: draft", "status: approved")
@@ -91,9 +95,9 @@ def test_layout_comments_and_bookkeeping_are_not_changes(content_dir):
     assert record_status.unapproved_files(content_dir) == []
 
 
-def test_added_and_removed_sections_are_reported(content_dir):
+def test_added_and_removed_sections_are_reported(content_dir, reviewer_keys):
     english_only(content_dir)  # a new English rule alone: the translation's rules would differ
-    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+    sign_off(content_dir, reviewer_keys)
     _edit(
         content_dir / "en" / "screening.yaml",
         "  - id: no_red_flags\n",
@@ -119,38 +123,54 @@ def test_approve_names_files_by_content_or_working_path(content_dir, monkeypatch
 @pytest.mark.parametrize(
     "args",
     [
-        ["--reviewer", "Reviewer A", "en/missing.yaml"],
-        ["--reviewer", "Reviewer A", "review/pemat-acupuncture.yaml"],
+        ["--reviewer", REVIEWER, "en/missing.yaml"],
+        ["--reviewer", REVIEWER, "review/pemat-acupuncture.yaml"],
         ["--reviewer", "   "],
+        ["--reviewer", "Reviewer A"],  # a typed name is not a reviewer id
         [],
     ],
 )
-def test_approve_usage_errors_exit_2(content_dir, args):
+def test_approve_usage_errors_exit_2(content_dir, reviewer_keys, args):
+    list_reviewers(content_dir, reviewer_keys)
+    key = ["--key", str(reviewer_keys[REVIEWER])] if args else []
     with pytest.raises(SystemExit) as exit_info:
-        main(["approve", "--content", str(content_dir), *args])
+        main(["approve", "--content", str(content_dir), *key, *args])
     assert exit_info.value.code == 2
     assert record_status.unapproved_files(content_dir) == PATIENT_FILES
 
 
-def test_approve_refuses_invalid_content(content_dir, capsys):
+def test_approve_refuses_invalid_content(content_dir, reviewer_keys, capsys):
     _edit(content_dir / "en" / "acupuncture.yaml", "heading: Is it safe?", "heding: Is it safe?")
-    assert main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"]) == 1
+    key = str(reviewer_keys[REVIEWER])
+    assert (
+        main(["approve", "--content", str(content_dir), "--reviewer", REVIEWER, "--key", key]) == 1
+    )
     assert "unknown key 'heding'" in capsys.readouterr().err
 
 
-def test_nothing_to_approve_leaves_the_record_alone(content_dir, capsys):
-    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+def test_nothing_to_approve_leaves_the_record_alone(content_dir, reviewer_keys, capsys):
+    sign_off(content_dir, reviewer_keys)
     record = (content_dir / "review" / "signoff.yaml").read_text(encoding="utf-8")
-    assert main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer B"]) == 0
+    key = str(reviewer_keys[SECOND])
+    assert main(["approve", "--content", str(content_dir), "--reviewer", SECOND, "--key", key]) == 0
     assert "Nothing to approve" in capsys.readouterr().out
     assert (content_dir / "review" / "signoff.yaml").read_text(encoding="utf-8") == record
 
 
-def test_approval_records_date_hash_and_sections(content_dir):
+def test_approval_records_date_hash_and_sections(content_dir, reviewer_keys):
+    english_only(content_dir)
+    for path in (content_dir / "en").glob("*.yaml"):  # one person may approve these
+        path.write_text(
+            path.read_text().replace("two_person_review: true", "two_person_review: false")
+        )
+    list_reviewers(content_dir, reviewer_keys)
     content = load_content(content_dir)
-    record, names = signoff.approve(content, "Reviewer A", today=dt.date(2026, 1, 2))
-    assert names == PATIENT_FILES
+    record, names = signoff.approve(
+        content, REVIEWER, reviewer_keys[REVIEWER], today=dt.date(2026, 1, 2)
+    )
+    assert names == ENGLISH
     guide = record.approvals[0]
+    assert not guide.two_person and guide.signature.startswith("-----BEGIN SSH SIGNATURE")
     assert guide.date == dt.date(2026, 1, 2)
     assert guide.sha256 == file_hash(content.guide())
     assert "sections/why_it_is_done" in [s.id for s in guide.sections]
@@ -160,8 +180,8 @@ def test_approval_records_date_hash_and_sections(content_dir):
     assert record_status.unapproved_files(content_dir) == []
 
 
-def test_approval_of_a_deleted_file_is_a_note(content_dir, capsys):
-    main(["approve", "--content", str(content_dir), "--reviewer", "Reviewer A"])
+def test_approval_of_a_deleted_file_is_a_note(content_dir, reviewer_keys, capsys):
+    sign_off(content_dir, reviewer_keys)
     record = content_dir / "review" / "signoff.yaml"
     _edit(record, "file: en/shared.yaml", "file: en/old.yaml")
     capsys.readouterr()

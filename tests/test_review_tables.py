@@ -26,10 +26,11 @@ def test_filter_by_file_and_language(content):
     assert set(guide["file"]) == {"en/acupuncture.yaml"} and len(guide) == 8
     assert len(tables.filter_frame(table)) == len(table)
     assert tables.filter_frame(table, language="fr").empty
-    spanish = tables.filter_frame(table, language="es")  # no SMOG for Spanish, only a note
-    assert len(spanish) and spanish["smog"].isna().all() and spanish["note"].str.len().all()
+    spanish = tables.filter_frame(table, language="es")  # INFLESZ for Spanish, no SMOG
+    assert len(spanish) and spanish["smog"].isna().all()
+    assert spanish["szigriszt_pazos"].notna().all() and spanish["inflesz"].notna().all()
     flagged = table[table.above_target]
-    assert set(flagged["file"]) <= {"en/screening.yaml", "en/shared.yaml"}
+    assert set(flagged["file"]) <= {"en/screening.yaml", "en/shared.yaml", "es/screening.yaml"}
 
 
 def test_empty_tables_keep_their_columns(content):

@@ -313,13 +313,16 @@ def test_serve_refuses_bad_hardening_options_with_exit_2(args, expected, capsys)
 def test_the_message_rate_option_reaches_the_server_and_its_help_names_the_default():
     import argparse
 
-    from cam_workbench.cli import build_parser
-    from cam_workbench.cli.commands.serve import hardening_options
+    from cam_workbench.cli import build_parser, serve_settings
+
+    def options(argv: list[str], environ: dict[str, str]) -> dict[str, object]:
+        args = parser.parse_args(["serve", *argv])
+        return serve_settings.serve_options(serve_settings.resolve(args, environ))
 
     parser = build_parser()
-    args = parser.parse_args(["serve", "--max-messages-per-second", "12.5"])
-    assert hardening_options(args)["max_messages_per_s"] == 12.5
-    assert "max_messages_per_s" not in hardening_options(parser.parse_args(["serve"]))
+    assert options(["--max-messages-per-second", "12.5"], {})["max_messages_per_s"] == 12.5
+    assert options([], {"CAM_SERVE_MAX_MESSAGES_PER_SECOND": "7"})["max_messages_per_s"] == 7
+    assert "max_messages_per_s" not in options([], {})
     serve = next(
         action.choices["serve"]
         for action in parser._actions

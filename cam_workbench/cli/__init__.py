@@ -18,16 +18,20 @@ from cam_workbench.cli.commands import (
     approve,
     export,
     import_,
+    lab,
     report,
     review_status,
     schema,
     screen,
     serve,
+    submit,
+    translation,
     translation_stamp,
     validate,
 )
 from cam_workbench.cli.common import (
     EXIT_OK,
+    EXIT_PROBLEMS,
     EXIT_USAGE,
     UsageError,
     add_content_argument,
@@ -40,12 +44,15 @@ COMMANDS: Final[tuple[ModuleType, ...]] = (
     validate,
     schema,
     serve,
+    submit,
     approve,
     review_status,
     report,
+    lab,
     screen,
     export,
     import_,
+    translation,
     translation_stamp,
 )
 
@@ -77,7 +84,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return print_problems(exc)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as cat does
+        _quiet_stdout()
+        return 141
+    except OSError as exc:  # e.g. writing to a full disk: say so, no traceback
+        parser.exit(EXIT_PROBLEMS, f"cam-workbench {args.command}: error: {exc}\n")
     return EXIT_OK
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 __all__ = ["build_parser", "main"]

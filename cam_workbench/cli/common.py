@@ -37,6 +37,35 @@ def add_content_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_signer_arguments(parser: argparse.ArgumentParser, who: str, files_help: str) -> None:
+    """``--<who> ID``, ``--key KEY`` and the files, as ``submit`` and ``approve`` take them."""
+    parser.add_argument(
+        f"--{who}",
+        required=True,
+        metavar="ID",
+        help="your reviewer id: the first word of your line in content/review/allowed_signers",
+    )
+    parser.add_argument(
+        "--key",
+        required=True,
+        type=Path,
+        metavar="KEY",
+        help="your SSH private key (or its .pub, with the key in ssh-agent)",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help=files_help)
+
+
+def port_number(value: str) -> int:
+    """A TCP port from the command line (an argparse ``type``)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, not {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, not {port}")
+    return port
+
+
 def content_dir(args: argparse.Namespace) -> Path:
     """The content folder the command works on.
 

@@ -11,10 +11,17 @@ Only patient content needs sign-off (models with ``patient_facing = True``: scre
 guide, shared texts, tracker); reviewer files (jargon list, PEMAT checklists, this record)
 do not.
 
+Every approval carries its reviewer's SSH signature over a canonical statement of it
+(:mod:`~cam_workbench.content.signing`), checked against ``content/review/allowed_signers``;
+an approval that is not signed, or whose signature does not verify, counts for nothing.
+When a file says ``meta.two_person_review: true`` (or was approved under that rule), its
+approval must also be by someone other than the author who submitted the content as it is
+(a signed submission, ``cam-workbench submit``).
+
 For ``serve --production``, ``review-status`` and the dashboard's preview banner:
-:func:`publication_blockers` names every patient file that is not approved, has changed
-since it was approved, or whose next review date has passed (or was moved since the
-approval).
+:func:`publication_blockers` names every patient file that is not approved (or not by a
+signature that verifies), has changed since it was approved, or whose next review date has
+passed (or was moved since the approval), and every problem of allowed_signers.
 """
 
 from __future__ import annotations
@@ -28,9 +35,16 @@ from pathlib import Path
 from typing import Final, Literal
 
 from cam_workbench.content.contentset import ContentSet, patient_files
-from cam_workbench.content.fingerprints import file_hash, section_snapshots
+from cam_workbench.content.fingerprints import canonical_hash, file_hash, section_snapshots
 from cam_workbench.content.loading import load_content
-from cam_workbench.content.model import Approval, ApprovedSection, SignoffFile
+from cam_workbench.content.model import Approval, ApprovedSection, SignoffFile, Submission
+from cam_workbench.content.signing import (
+    ALLOWED_SIGNERS,
+    Statement,
+    Verdict,
+    check_allowed_signers,
+    verify,
+)
 
 #: Where the sign-off record lives, relative to the content folder.
 SIGNOFF_FILE: Final = Path("review") / "signoff.yaml"
@@ -43,6 +57,9 @@ class State(StrEnum):
     changed = "changed since approval"
     unapproved = "not approved"
     dates_moved = "review date moved since approval"
+    unsigned = "approval not signed"
+    bad_signature = "approval does not verify"
+    two_person = "two-person rule not kept"
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,7 @@ class FileStatus:
     state: State
     approval: Approval | None
     changes: tuple[SectionChange, ...] = ()
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -113,13 +131,21 @@ def signoff_path(content: ContentSet) -> Path:
 
 
 def file_status(content: ContentSet) -> list[FileStatus]:
-    """Return the sign-off state of every patient content file, sorted by path."""
+    """Return the sign-off state of every patient content file, sorted by path.
+
+    An approval counts only when its signature verifies (and, under the two-person rule,
+    someone else submitted the content); then the file is approved if unchanged since.
+    """
     approvals = {a.file: a for a in signoff_of(content).approvals}
     statuses: list[FileStatus] = []
     for name, loaded in sorted(patient_files(content).items()):
         approval = approvals.get(name)
         if approval is None:
             statuses.append(FileStatus(name, State.unapproved, None))
+            continue
+        broken = approval_problem(content, approval, loaded.model.meta.two_person_review)
+        if broken is not None:
+            statuses.append(FileStatus(name, broken[0], approval, (), broken[1]))
         elif approval.sha256 == file_hash(loaded.model):
             due = loaded.model.meta.next_review_due
             moved = approval.next_review_due is not None and approval.next_review_due != due
@@ -129,6 +155,122 @@ def file_status(content: ContentSet) -> list[FileStatus]:
             changes = section_changes(approval.sections, section_snapshots(loaded.model))
             statuses.append(FileStatus(name, State.changed, approval, tuple(changes)))
     return statuses
+
+
+# --- signatures and the two-person rule --------------------------------------------------
+
+
+def allowed_signers_path(content: ContentSet) -> Path:
+    """Where the reviewers' public keys are: ``<content>/review/allowed_signers``."""
+    return Path(content.root) / ALLOWED_SIGNERS
+
+
+def sections_hash(sections: Sequence[ApprovedSection]) -> str:
+    """The sha256 of an approval's section snapshots (the texts diffs compare against)."""
+    return canonical_hash([s.model_dump(mode="json") for s in sections])
+
+
+def approval_statement(approval: Approval) -> Statement:
+    """The statement an approval's signature vouches for."""
+    return Statement(
+        action="approve",
+        file=approval.file,
+        sha256=approval.sha256,
+        date=approval.date,
+        signer=approval.reviewer,
+        next_review_due=approval.next_review_due,
+        sections_sha256=sections_hash(approval.sections),
+        two_person=approval.two_person,
+    )
+
+
+def submission_statement(submission: Submission) -> Statement:
+    """The statement a submission's signature vouches for."""
+    return Statement(
+        action="submit",
+        file=submission.file,
+        sha256=submission.sha256,
+        date=submission.date,
+        signer=submission.author,
+    )
+
+
+def check_signature(content: ContentSet, item: Approval | Submission) -> Verdict:
+    """Verify an approval's or a submission's signature against allowed_signers."""
+    if item.signature is None:
+        return Verdict(False, "not signed")
+    statement = (
+        approval_statement(item) if isinstance(item, Approval) else submission_statement(item)
+    )
+    return verify(statement, item.signature, allowed_signers_path(content))
+
+
+def submission_of(content: ContentSet, file: str, sha256: str) -> Submission | None:
+    """The submission of ``file`` with this content (None if nobody submitted it)."""
+    return next(
+        (s for s in signoff_of(content).submissions if s.file == file and s.sha256 == sha256),
+        None,
+    )
+
+
+def two_person_problem(content: ContentSet, file: str, sha256: str, approver: str) -> str | None:
+    """Why ``approver`` may not approve this content under the two-person rule, or None."""
+    submission = submission_of(content, file, sha256)
+    if submission is None:
+        return (
+            "two people must sign this file off: its author submits the content as it is now "
+            "('cam-workbench submit'), then another reviewer approves it"
+        )
+    verdict = check_signature(content, submission)
+    if not verdict.ok:
+        return f"its submission by {submission.author} does not verify: {verdict.reason}"
+    if submission.author == approver:
+        return (
+            f"{approver} submitted this content on {submission.date}: another reviewer must "
+            "approve it (two-person rule)"
+        )
+    return None
+
+
+def approval_problem(
+    content: ContentSet, approval: Approval, required_now: bool
+) -> tuple[State, str] | None:
+    """Why an approval does not count (its state and the reason), or None if it does."""
+    if approval.signature is None:
+        return State.unsigned, (
+            "the approval has no signature (recorded before signed approvals): approve it "
+            "again with 'cam-workbench approve --reviewer ID --key KEY'"
+        )
+    verdict = check_signature(content, approval)
+    if not verdict.ok:
+        return State.bad_signature, f"the approval by {approval.reviewer}: {verdict.reason}"
+    if approval.two_person or required_now:
+        if not approval.two_person:
+            return State.two_person, "approved without the two-person rule the file asks for"
+        problem = two_person_problem(content, approval.file, approval.sha256, approval.reviewer)
+        if problem is not None:
+            return State.two_person, problem
+    return None
+
+
+def signer_problems(content: ContentSet) -> list[str]:
+    """Problems with allowed_signers, and submissions whose signature does not verify."""
+    path = allowed_signers_path(content)
+    record = signoff_of(content)
+    lines: list[str] = []
+    if path.is_file():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines += [f"review/{p}" for p in check_allowed_signers(text)]
+    elif record.approvals or record.submissions:
+        lines.append(f"review/allowed_signers is missing: no signature can be checked ({path})")
+    for submission in record.submissions:
+        verdict = check_signature(content, submission)
+        if not verdict.ok:
+            lines.append(
+                f"{submission.file}: the submission by {submission.author} on "
+                f"{submission.date} does not verify: {verdict.reason}"
+            )
+    return lines
 
 
 @dataclass(frozen=True)
@@ -152,11 +294,18 @@ def overdue_files(content: ContentSet, today: dt.date | None = None) -> list[Ove
 def publication_blockers(content: ContentSet, today: dt.date | None = None) -> list[str]:
     """Why the content may not be served to patients in production, one line per file.
 
-    A file blocks when it is not approved, changed since approval, its review date was moved
-    since approval, or its next review date has passed. Placeholder text never gets this far:
-    content with placeholders does not load at all.
+    A file blocks when it is not approved (or its approval's signature does not verify, or
+    breaks the two-person rule), changed since approval, its review date was moved since
+    approval, or its next review date has passed; so does a problem with allowed_signers or
+    a submission's signature. Placeholder text never gets this far: content with
+    placeholders does not load at all.
     """
-    lines = [f"{s.file}: {s.state.value}" for s in file_status(content) if not s.ok]
+    lines = [
+        f"{s.file}: {s.state.value}" + (f" ({s.detail})" if s.detail else "")
+        for s in file_status(content)
+        if not s.ok
+    ]
+    lines += signer_problems(content)
     lines += [
         f"{o.file}: next clinical review was due on {o.due.isoformat()} (overdue)"
         for o in overdue_files(content, today)

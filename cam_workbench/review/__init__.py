@@ -3,7 +3,10 @@
 Modules (import the one you need; none is imported by the patient dashboard):
 
 - :mod:`~cam_workbench.review.readability`: SMOG, Flesch-Kincaid, Flesch reading ease
-  (syllables from the installed CMU Pronouncing Dictionary, so it works offline).
+  (syllables from the installed CMU Pronouncing Dictionary, so it works offline), and the
+  tables' rows in every scored language.
+- :mod:`~cam_workbench.review.readability_es`: Spanish Fernández-Huerta, Szigriszt-Pazos and
+  INFLESZ bands (syllables from pyphen's Spanish dictionary and the RAE's vowel rules).
 - :mod:`~cam_workbench.review.jargon`: where each term of the jargon list appears.
 - :mod:`~cam_workbench.review.decision_table`: every screening answer → outcome and rule.
 - :mod:`~cam_workbench.review.pemat`: PEMAT-P scores from a checklist file.

@@ -1,12 +1,14 @@
-"""The review notebook's widgets: the sign-off status text and the table picker.
+"""The review notebook's widgets: sign-off status, word-level changes, live preview, tables.
 
 ``notebooks/clinical_review.ipynb`` stays thin (import, build, display): the wiring of its
-pickers lives here, where it is tested in plain pytest (set ``.value``, read ``.table``).
+widgets lives here and in :mod:`~cam_workbench.review.preview`, where it is tested in plain
+pytest (set ``.value``, ``.click()``, read ``.table``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as w
@@ -14,11 +16,15 @@ from IPython.display import display
 
 from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.signoff import file_status
-from cam_workbench.review import tables
+from cam_workbench.review import changes, tables
+from cam_workbench.review.live import LiveContent
+from cam_workbench.review.preview import LivePreview, problems_html
 from cam_workbench.review.signoff import status_lines
 
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = ["ChangesView", "LiveContent", "LivePreview", "TablePicker", "status_text"]
 
 
 def status_text(content: ContentSet) -> str:
@@ -55,3 +61,33 @@ class TablePicker(w.VBox):
         self.shown.clear_output()
         with self.shown:
             display(self.table)
+
+
+class ChangesView(w.VBox):
+    """What changed in each patient file since its last approval, word by word.
+
+    Follows a :class:`LiveContent` (shared with the live preview): after a Refresh, here or
+    in the preview, or a saved file while the preview watches, it shows the files as they
+    are now.
+    """
+
+    def __init__(self, live: LiveContent | Path | str | None = None) -> None:
+        """Compare the content on disk with the sign-off record and show the changes."""
+        self.live = live if isinstance(live, LiveContent) else LiveContent(live)
+        self.refresh_button = w.Button(
+            description="Refresh", icon="refresh", tooltip="Read the content files again"
+        )
+        self.shown = w.HTML()
+        self.files: list[changes.FileWords] = []
+        self.refresh_button.on_click(lambda _b: self.live.reload())
+        self.live.observe(self._loaded)
+        super().__init__([self.refresh_button, self.shown])
+        self._loaded(self.live)
+
+    def _loaded(self, live: LiveContent) -> None:
+        if live.content is None:
+            self.files = []
+            self.shown.value = problems_html(live.problems)
+            return
+        self.files = changes.word_changes(live.content)
+        self.shown.value = f"<style>{changes.CSS}</style>{changes.changes_html(self.files)}"

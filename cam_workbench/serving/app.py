@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import tornado.web
 from jupyter_server.base.handlers import FileFindHandler
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.utils import url_path_join
-from traitlets import Dict, Integer, List, Unicode, default
+from traitlets import Bool, Dict, Float, Integer, List, Unicode, default
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -35,6 +36,17 @@ from cam_workbench.serving.http import (
     HttpPolicy,
     PrivacyLogFilter,
     harden,
+)
+from cam_workbench.serving.logs import use_json
+from cam_workbench.serving.metrics import METRICS_SETTING, MetricsHandler, ServerMetrics
+from cam_workbench.serving.operations import (
+    STATE_SETTING,
+    Drain,
+    HealthHandler,
+    NotFoundHandler,
+    ReadyHandler,
+    ServerState,
+    readiness,
 )
 from cam_workbench.serving.options import ServeOptions
 from cam_workbench.serving.routes import KernelQuerySocket, PatientKernelHandler
@@ -70,6 +82,14 @@ class CamVoila(Voila):
     max_message_bytes = Integer(
         256 * 1024, config=True, help="Largest websocket message a page may send."
     )
+    cookie_options = Dict(
+        {"samesite": "Strict"}, config=True, help="SameSite/Secure of the cookies we set."
+    )
+    metrics_port = Integer(0, config=True, help="Port of the metrics listener (0: none).")
+    metrics_host = Unicode("127.0.0.1", config=True, help="Address of the metrics listener.")
+    json_log = Bool(False, config=True, help="Log one JSON object per line (--log-format json).")
+    drain_seconds = Integer(60, config=True, help="On SIGTERM, how long open sessions may take.")
+    review_due = Float(0.0, config=True, help="Unix time the content's next review is due.")
 
     @default("config_file_paths")
     def _config_file_paths_default(self) -> list[str]:
@@ -87,6 +107,16 @@ class CamVoila(Voila):
         self.log.addFilter(PrivacyLogFilter(ours, strip_tracebacks=False))
         for name in (*_TORNADO_LOGGERS, "asyncio"):
             logging.getLogger(name).addFilter(PrivacyLogFilter(ours))
+        if self.json_log:  # the same filters; one JSON object per line
+            use_json([self.log, *(logging.getLogger(n) for n in (*_TORNADO_LOGGERS, "asyncio"))])
+        self.server_state = ServerState()
+        # Names this process in its pages and answers, so a page whose kernel check reaches
+        # another replica (a proxy re-routed it) does not take its 404 for "session lost".
+        self.replica_id = secrets.token_hex(6)
+        resources = self.config.VoilaConfiguration.get("resources")
+        if isinstance(resources, dict):
+            resources["cam_replica"] = self.replica_id
+        self.metrics = ServerMetrics(review_due_s=self.review_due or None)
 
     def init_settings(self) -> dict[str, Any]:
         """Voila's tornado settings, with our log, compression, bundle version and hardening.
@@ -104,12 +134,29 @@ class CamVoila(Voila):
             frame_ancestors=self.frame_ancestors,
             trusted_proxies=frozenset(self.trusted_proxies),
             log_name=self.log.name,
+            replica=self.replica_id,
+            partitioned_cookies=self.cookie_options.get("samesite") == "None",
         )
         settings["websocket_max_message_size"] = self.max_message_bytes
         settings["kernel_websocket_connection_class"] = PatientConnection
-        # The unload beacon reads _xsrf from document.cookie: not HttpOnly, but never cross-site.
-        settings["xsrf_cookie_kwargs"] = {"samesite": "Strict"}
+        # The unload beacon reads _xsrf from document.cookie: not HttpOnly; never cross-site,
+        # unless a portal on another site frames the page (serving.placement).
+        settings["xsrf_cookie_kwargs"] = {**self.cookie_options, "path": self.base_url}
+        settings["default_handler_class"] = harden(NotFoundHandler)
+        settings[STATE_SETTING] = self.server_state
+        settings[METRICS_SETTING] = self.metrics
+        self.kernel_manager.events = self.metrics
+        self.metrics.manager = self.kernel_manager
+        self.metrics.state = self._ready_and_draining
         return settings
+
+    def _pool_size(self) -> int:
+        configuration = self.voila_configuration
+        return int(configuration.default_pool_size) if configuration.preheat_kernel else 0
+
+    def _ready_and_draining(self) -> tuple[int, int]:
+        ready, _ = readiness(self.kernel_manager, self.server_state, self._pool_size())
+        return int(ready), int(self.server_state.draining)
 
     def init_handlers(self) -> list[Any]:
         """Only the routes the page uses, each hardened; the bundle also under a versioned URL.
@@ -140,7 +187,25 @@ class CamVoila(Voila):
                 options = {**(spec[2] if len(spec) > 2 else {}), "immutable": True}
                 handlers.append((versioned, harden(handler), options))
             handlers.append((spec[0], harden(handler), *spec[2:]))
-        return handlers
+        return self._operations_handlers() + handlers
+
+    def _operations_handlers(self) -> list[Any]:
+        """Health, readiness and (without a metrics port) metrics under the base URL.
+
+        Also the base URL without its final slash, redirected to the page.
+        """
+        base = self.server_url
+        found: list[Any] = [
+            (url_path_join(base, "healthz"), HealthHandler),
+            (url_path_join(base, "readyz"), ReadyHandler, {"pool_size": self._pool_size()}),
+        ]
+        if not self.metrics_port:
+            found.append(
+                (url_path_join(base, "metrics"), MetricsHandler, {"metrics": self.metrics})
+            )
+        if base.rstrip("/"):
+            found.append((base.rstrip("/"), harden(tornado.web.RedirectHandler), {"url": base}))
+        return found
 
     def listen(self) -> None:
         """Voila's listen, with request bodies capped at :data:`MAX_BODY_BYTES`.
@@ -153,11 +218,36 @@ class CamVoila(Voila):
             return app_listen(port, address, max_body_size=MAX_BODY_BYTES, **kwargs)
 
         self.app.listen = listen_capped
+        if self.metrics_port:
+            metrics_app = tornado.web.Application(
+                [(r"/metrics", MetricsHandler, {"metrics": self.metrics, "loopback_only": False})],
+                default_handler_class=harden(NotFoundHandler),
+            )
+            metrics_app.listen(self.metrics_port, self.metrics_host, max_body_size=MAX_BODY_BYTES)
+            self.log.info("Metrics on http://%s:%d/metrics", self.metrics_host, self.metrics_port)
         super().listen()
+
+    def _handle_signal_stop(self, sig: int, frame: Any) -> None:
+        """SIGTERM: drain (see ``serving.operations``) instead of stopping at once."""
+        loop = getattr(self, "ioloop", None)
+        if loop is None:  # not serving yet: nothing to drain
+            raise KeyboardInterrupt
+        drain = getattr(self, "_drain", None)
+        if drain is None:
+            drain = self._drain = Drain(
+                self.server_state,
+                self.kernel_manager.connected_kernel_count,
+                loop.stop,
+                self.drain_seconds,
+                self.log,
+            )
+        loop.add_callback_from_signal(drain.signal)
 
     def _log_request(self, handler: tornado.web.RequestHandler) -> None:
         """Log method, path (no query) and status: pages and errors at INFO, the rest at DEBUG."""
         status = handler.get_status()
+        if isinstance(handler, PatientPageHandler):
+            self.metrics.page_answered(status)
         if status < 400:
             log = self.log.info if isinstance(handler, PatientPageHandler) else self.log.debug
         elif status < 500 or status == 503:

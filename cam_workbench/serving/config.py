@@ -20,6 +20,7 @@ from cam_workbench.serving.forkserver import configure as configure_kernel_provi
 from cam_workbench.serving.http import allowed_hosts, trusted_proxy_set
 from cam_workbench.serving.kernels import CappedKernelManager
 from cam_workbench.serving.options import ServeOptions, cull_interval_s
+from cam_workbench.serving.placement import cookie_options, frame_ancestors_directive
 
 REVEAL_SETTINGS: Final = {
     "transition": "none",
@@ -51,6 +52,7 @@ def voila_config(options: ServeOptions) -> Config:
     c.Voila.port = options.port
     c.Voila.port_retries = 0  # fail if the port is taken instead of trying another one
     c.Voila.open_browser = False
+    c.Voila.base_url = options.base_url  # every route and URL of the page under it
     if options.runtime_dir is not None:  # kernel connection files: private, per server
         c.Voila.connection_dir_root = str(options.runtime_dir)
     c.Voila.log_level = logging.INFO  # DEBUG would log kernel message types and more
@@ -102,10 +104,18 @@ def voila_config(options: ServeOptions) -> Config:
     # HTTP: allowed Host names, trusted proxies, framing, websocket message size, cookies.
     c.CamVoila.allowed_hosts = sorted(allowed_hosts(options.host, options.allowed_hosts))
     c.CamVoila.trusted_proxies = sorted(trusted_proxy_set(options.trusted_proxies))
-    c.CamVoila.frame_ancestors = options.frame_ancestors
+    c.CamVoila.frame_ancestors = frame_ancestors_directive(options.frame_ancestors)
     c.CamVoila.max_message_bytes = options.max_message_bytes
-    # The login cookie names the visitor (it decides who owns a kernel): never sent cross-site.
-    c.IdentityProvider.cookie_options = {"samesite": "Strict"}
+    # The login cookie names the visitor (it decides who owns a kernel): never sent cross-site,
+    # unless a portal on another site frames the page (see serving.placement).
+    c.IdentityProvider.cookie_options = cookie_options(options.frame_ancestors)
+    c.CamVoila.cookie_options = cookie_options(options.frame_ancestors)
+    # Operations: health, metrics, log format, drain on SIGTERM (see serving.operations).
+    c.CamVoila.metrics_port = options.metrics_port or 0
+    c.CamVoila.metrics_host = options.metrics_host
+    c.CamVoila.json_log = options.log_format == "json"
+    c.CamVoila.drain_seconds = options.drain_s
+    c.CamVoila.review_due = options.review_due or 0.0
     return c
 
 

@@ -16,6 +16,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from cam_workbench.serving.handout import kernel_id_of_page
 from cam_workbench.serving.http import HardenedHandler
 from cam_workbench.serving.kernels import CappedKernelManager
+from cam_workbench.serving.operations import server_state
 from cam_workbench.serving.routes import visitor_of
 
 RETRY_AFTER_S: Final = 60
@@ -42,9 +43,12 @@ class PatientPageHandler(HardenedHandler, TornadoVoilaHandler):
 
     @tornado.web.authenticated
     async def get(self, path: str | None = None) -> None:
-        """Serve the notebook page, or the busy page past the kernel cap or address limit."""
+        """Serve the notebook page; the busy page past the cap or address limit, or draining."""
         if path:  # the one page; nothing else is served from this route
             raise tornado.web.HTTPError(404)
+        if server_state(self).draining:  # stopping: new visits go to another replica
+            self._busy()
+            return
         manager: CappedKernelManager = self.kernel_manager
         visitor = visitor_of(self)
         if manager.address_is_full(visitor.address):

@@ -60,6 +60,11 @@ class HttpPolicy:
     """Peers whose ``X-Forwarded-For`` names the client (see :func:`client_address`)."""
     log_name: str = __name__
     """Logger for refusals and errors (the app's, whose handlers and filters are set up)."""
+    replica: str = ""
+    """This process' random name, sent as ``X-Cam-Replica`` (see ``serving.operations``)."""
+    partitioned_cookies: bool = False
+    """Mark cookies ``Partitioned`` (CHIPS): kept per top-level site, so a portal on another
+    site can frame the page where third-party cookies are blocked (``serving.placement``)."""
     warned: set[str] = field(default_factory=set, compare=False, hash=False)
     """Warnings given already (each is logged once per server)."""
 
@@ -249,6 +254,21 @@ class HardenedHandler(tornado.web.RequestHandler):
         )
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
+        if policy.replica:
+            self.set_header("X-Cam-Replica", policy.replica)
+
+    def flush(self, include_footers: bool = False) -> Any:
+        """Tornado's flush; cookies marked ``Partitioned`` first when the policy says so.
+
+        Python's cookie module (before 3.14) cannot write the attribute: the ``Set-Cookie``
+        headers are written here, and tornado's own cookie list emptied.
+        """
+        cookies = getattr(self, "_new_cookie", None)
+        if cookies and self.http_policy.partitioned_cookies and not self._headers_written:
+            for morsel in cookies.values():
+                self.add_header("Set-Cookie", morsel.OutputString(None) + "; Partitioned")
+            cookies.clear()
+        return super().flush(include_footers)
 
     def send_plain_page(self, status: int, title: str, message: str, **headers: str) -> None:
         """Finish with a plain page (see :func:`plain_page`); never cached."""

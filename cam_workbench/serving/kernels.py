@@ -7,11 +7,13 @@ See :class:`CappedKernelManager`. Voila wraps it into its preheating manager
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import time
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
+import tornado.web
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import (
     AsyncMappingKernelManager,
@@ -37,6 +39,32 @@ from cam_workbench.serving.sessions import SessionBook, Visitor
 
 SHUTDOWN_GRACE_S: Final = 10.0
 """After an unload beacon, how long to wait for the connected page(s) to leave."""
+
+
+class KernelEvents(Protocol):
+    """Who hears about kernel starts, culls and websocket sessions (``serving.metrics``)."""
+
+    def kernel_started(self, seconds: float, preheated: bool) -> None:
+        """A kernel process started (``seconds`` from asking to ready), for the pool or not."""
+
+    def kernel_culled(self, reason: str) -> None:
+        """The culler shut a kernel down (``serving.metrics.CULL_REASONS`` names why)."""
+
+    def websocket_opened(self) -> None:
+        """A page's websocket connected to its kernel."""
+
+
+class _NoEvents:
+    """Nobody listens."""
+
+    def kernel_started(self, seconds: float, preheated: bool) -> None:
+        """Ignored."""
+
+    def kernel_culled(self, reason: str) -> None:
+        """Ignored."""
+
+    def websocket_opened(self) -> None:
+        """Ignored."""
 
 
 class CamServerKernelManager(ServerKernelManager):
@@ -140,6 +168,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._shutdown_requested: dict[str, float] = {}
         self._query_sockets: set[str] = set()
         self.sessions = SessionBook()
+        self.events: KernelEvents = _NoEvents()
+        self.last_preheated_start: float | None = None
+        """``time.monotonic()`` when a kernel for the pool last started (readiness reads it)."""
         super().__init__(**kwargs)
 
     # -- counting and the cap -------------------------------------------------------------
@@ -163,6 +194,18 @@ class CappedKernelManager(AsyncMappingKernelManager):
                     if kernel_id:
                         ready.add(kernel_id)
         return ready, max(0, target - len(ready))
+
+    def preheated_kernel_count(self) -> int:
+        """Kernels ready in the preheated pool (waiting for a visit)."""
+        return len(self._pool_state()[0])
+
+    def connected_kernel_count(self) -> int:
+        """Kernels with at least one page connected."""
+        return sum(1 for k in list(self._kernels) if self.connection_count(k) > 0)
+
+    def websocket_count(self) -> int:
+        """Websocket connections open to the kernels."""
+        return sum(int(n) for n in dict(self._kernel_connections).values())
 
     def live_kernel_count(self) -> int:
         """Kernel processes running or being started."""
@@ -355,8 +398,13 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._starting.add(new_id)
         if preheat:
             self._starting_preheat.add(new_id)
+        asked = time.monotonic()
         try:
-            return await super().start_kernel(kernel_id=new_id, path=path, **kwargs)  # type: ignore[arg-type]
+            started = await super().start_kernel(kernel_id=new_id, path=path, **kwargs)  # type: ignore[arg-type]
+            if preheat:
+                self.last_preheated_start = time.monotonic()
+            self.events.kernel_started(time.monotonic() - asked, preheat)
+            return started
         finally:
             self._starting.discard(new_id)
             self._starting_preheat.discard(new_id)
@@ -407,6 +455,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
     def notify_connect(self, kernel_id: str) -> None:
         """Remember that a page connected to this kernel; its page is no longer shared."""
         super().notify_connect(kernel_id)
+        self.events.websocket_opened()
         if kernel_id in self._kernels:
             self._ever_connected.add(kernel_id)
             self._pages.pop(kernel_id, None)
@@ -426,12 +475,23 @@ class CappedKernelManager(AsyncMappingKernelManager):
         """Shut every kernel down; first let the ones still starting finish starting.
 
         jupyter_server cannot shut down a kernel that is still starting (it raises, the
-        server stopped with a traceback and that kernel kept running).
+        server stopped with a traceback and that kernel kept running). A pool refill may
+        start one more kernel meanwhile (after a drain, say): it is waited for in turn, and a
+        kernel that is gone by the time its turn comes is skipped.
         """
-        pending = [t for t in dict(self._pending_kernels).values() if isinstance(t, asyncio.Future)]
-        if pending:
-            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S * 3)
-        await super().shutdown_all(now=now)
+        for _ in range(3):
+            pending = [
+                t for t in dict(self._pending_kernels).values() if isinstance(t, asyncio.Future)
+            ]
+            if pending:
+                await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S * 3)
+            kernel_ids = list(self._kernels)
+            for kernel_id in kernel_ids:
+                if kernel_id in self._kernels:
+                    with contextlib.suppress(tornado.web.HTTPError, KeyError, RuntimeError):
+                        await self.shutdown_kernel(kernel_id, now=now)
+            if not self._kernels and not self._pending_kernels:
+                return
 
     async def shutdown_kernel(  # type: ignore[override]
         self, kernel_id: str, *args: Any, **kwargs: Any
@@ -473,6 +533,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if kernel is None or kernel_id in self._starting:
             return
         if getattr(kernel, "execution_state", None) == "dead":
+            if kernel_id in self._kernels:
+                self.events.kernel_culled("dead")
             await super().cull_kernel_if_idle(kernel_id)
             return
         now = utcnow()
@@ -481,6 +543,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self.log.info(
                 "Culling kernel %s: session older than %d s.", kernel_id, self.max_session
             )
+            self.events.kernel_culled("session_limit")
             await self.shutdown_kernel(kernel_id)
             return
         last_activity = getattr(kernel, "last_activity", None)
@@ -488,15 +551,20 @@ class CappedKernelManager(AsyncMappingKernelManager):
             return
         since = max(last_activity, self._handed_out_at.get(kernel_id, last_activity))
         if kernel_id not in self._ever_connected:
-            limit, reason = self.unconnected_timeout, "page never connected"
+            limit, reason, code = (
+                self.unconnected_timeout,
+                "page never connected",
+                "never_connected",
+            )
         elif self.connection_count(kernel_id) == 0:
-            limit, reason = self.disconnected_timeout, "page gone"
+            limit, reason, code = self.disconnected_timeout, "page gone", "page_gone"
             since = max(since, self._disconnected_at.get(kernel_id, since))
         else:
-            limit, reason = self.idle_timeout, "idle"
+            limit, reason, code = self.idle_timeout, "idle", "idle"
             since = session.activity if session is not None else since
         idle_s = (now - since).total_seconds()
         if idle_s <= limit or (kernel.execution_state == "busy" and not self.cull_busy):
             return
         self.log.info("Culling kernel %s: %s for %d s.", kernel_id, reason, idle_s)
+        self.events.kernel_culled(code)
         await self.shutdown_kernel(kernel_id)

@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from cam_workbench.serving.http import DEFAULT_FRAME_ANCESTORS, allowed_hosts, trusted_proxy_set
+from cam_workbench.serving.placement import (
+    DEFAULT_BASE_URL,
+    frame_ancestors_directive,
+    normal_base_url,
+)
+
+LOG_FORMATS: Final = ("text", "json")
+"""``--log-format``: lines for people, or one JSON object per line for log shippers."""
 
 TEMPLATE_NAME: Final = "cam_workbench"
 """Name of our Voila template (it extends Voila's ``lab`` template)."""
@@ -111,6 +119,19 @@ class ServeOptions:
     runtime_dir: Path | None = None
     """The server's private runtime folder, already claimed (see ``serving.runtime``); by
     default :func:`serve` claims one for the port."""
+    base_url: str = DEFAULT_BASE_URL
+    """Path prefix of every URL of the server (``/back-pain/`` behind a proxy); normalised."""
+    metrics_port: int | None = None
+    """Serve ``/metrics`` on its own listener on this port (``None``: under the base URL on
+    the main port, to loopback clients only; see ``serving.metrics``)."""
+    metrics_host: str = "127.0.0.1"
+    """Address of the metrics listener (``0.0.0.0`` in a Kubernetes pod, for Prometheus)."""
+    log_format: str = "text"
+    """``text`` or ``json`` (one object per line); the same privacy filter either way."""
+    drain_s: int = 60
+    """On SIGTERM: refuse new visits, and wait up to this long for open sessions to end."""
+    review_due: float | None = None
+    """When the served content's earliest next review falls due (Unix time), for ``/metrics``."""
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -143,6 +164,30 @@ class ServeOptions:
             raise ValueError(f"max_unconnected must be 1 or more, not {self.max_unconnected}")
         if self.refill_delay_s < 0:
             raise ValueError(f"refill_delay_s must be 0 or more, not {self.refill_delay_s}")
+        check_deployment(self)
+
+
+def check_deployment(options: ServeOptions) -> None:
+    """Reject deployment settings (base URL, framing, metrics, logs, drain) that cannot work."""
+    if normal_base_url(options.base_url) != options.base_url:
+        raise ValueError(
+            f"base_url must be normalised ({normal_base_url(options.base_url)!r}), "
+            f"not {options.base_url!r}"
+        )
+    frame_ancestors_directive(options.frame_ancestors)  # raises ValueError for a bad source
+    if options.metrics_port is not None:
+        if not 0 < options.metrics_port < 65536:
+            raise ValueError(
+                f"metrics port must be between 1 and 65535, not {options.metrics_port}"
+            )
+        if options.metrics_port == options.port:
+            raise ValueError("metrics port must differ from the port of the page")
+    if options.log_format not in LOG_FORMATS:
+        raise ValueError(
+            f"log format must be one of {', '.join(LOG_FORMATS)}, not {options.log_format!r}"
+        )
+    if options.drain_s < 0:
+        raise ValueError(f"drain_s must be 0 or more, not {options.drain_s}")
 
 
 def cull_interval_s(options: ServeOptions) -> int:

@@ -145,11 +145,15 @@ class PatientDashboard(w.VBox):
     """The whole patient page: notices on every screen, and the current screen.
 
     The patient can switch language at any point; their answers and screen carry over.
+    With ``preview=True`` (a reviewer's or educator's preview, not a patient's page) it is
+    the same page, banner included when the content is not approved, with no downloads made
+    and no focus moved.
     """
 
-    def __init__(self, content: ContentSet, language: str = "en") -> None:
+    def __init__(self, content: ContentSet, language: str = "en", preview: bool = False) -> None:
         """Build every screen from the content in ``language``."""
         self._content = content
+        self.preview = preview
         self.loading = HTML("")
         self._tracker_log: SessionLog | None = None
         self._device: DeviceStore | None = None
@@ -186,6 +190,7 @@ class PatientDashboard(w.VBox):
         self.question = QuestionScreen(self._screening, shared, looks)
         self._outcome_parts: OutcomeParts | None = None
         self._guide_screen: GuideScreen | None = None
+        self._tracker_button: w.Button | None = None
         self._screen = w.VBox([], layout=looks.layout, _dom_classes=("cam-screen",))
         self.language_buttons = {
             other: looks.button(content.shared(other).ui.language_name)
@@ -268,6 +273,12 @@ class PatientDashboard(w.VBox):
         return self._outcome.downloads
 
     @property
+    def tracker_button(self) -> w.Button | None:
+        """The guide's "Track your sessions" entry (``None`` without a tracker)."""
+        _ = self.guide  # built with the guide
+        return self._tracker_button
+
+    @property
     def guide(self) -> GuideScreen:
         """The guide screen, built the first time it is needed."""
         if self._guide_screen is None:
@@ -275,6 +286,7 @@ class PatientDashboard(w.VBox):
             self._guide_screen = GuideScreen(
                 self._guide, self._shared, self._looks, parts=[part] if part else []
             )
+            self._tracker_button = self._guide_screen.part_buttons[0] if part else None
         return self._guide_screen
 
     def _restore(self, carry: FlowState | None) -> None:
@@ -313,7 +325,9 @@ class PatientDashboard(w.VBox):
             self._build(wanted)
 
     def _focus_current(self) -> None:
-        """Move keyboard focus to where the new screen starts."""
+        """Move keyboard focus to where the new screen starts (not in a preview)."""
+        if self.preview:
+            return
         state = self.flow.state
         if state.screen is Screen.question:
             target: w.DOMWidget = next(iter(self.question.flags.values()))
@@ -381,7 +395,7 @@ class PatientDashboard(w.VBox):
     def _refresh_downloads(self) -> None:
         """The downloads for the current answers and, once there are, the tracked scores."""
         state = self.flow.state
-        if state.answers is None:
+        if state.answers is None or self.preview:  # a preview makes no downloads
             return
         observations: list[dict[str, Any]] = []
         tracker = self._tracker_content()
@@ -419,6 +433,7 @@ class PatientDashboard(w.VBox):
                 self._device,
                 trackers,
                 on_change=self._refresh_downloads,
+                on_device=not self.preview,
             )
             self._tracker_log = panel.session_log
             self._device = panel.device
@@ -455,6 +470,8 @@ def _content(content_dir: Path) -> ContentSet:
     return load_content(root)
 
 
-def build_dashboard(content_dir: Path | None = None, language: str = "en") -> PatientDashboard:
+def build_dashboard(
+    content_dir: Path | None = None, language: str = "en", preview: bool = False
+) -> PatientDashboard:
     """Load the content (default: the configured content folder) and build the dashboard."""
-    return PatientDashboard(_content(content_dir or default_content_dir()), language)
+    return PatientDashboard(_content(content_dir or default_content_dir()), language, preview)

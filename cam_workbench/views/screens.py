@@ -117,6 +117,8 @@ class GuideScreen(w.VBox):
         self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
         self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
         made = [self._make_part(label, build) for label, build in parts]
+        self.part_buttons = [button for button, _ in made]
+        """The list's entries of the parts (:meth:`add_part`), in order."""
         self.nav = w.Box(
             [*self.section_buttons, *(button for button, _ in made)],
             layout=looks.layout,
@@ -163,6 +165,7 @@ class GuideScreen(w.VBox):
         closes it again. (Parts known when the guide is made are cheaper as its ``parts``.)
         """
         button, holder = self._make_part(label, build)
+        self.part_buttons.append(button)
         self.nav.children = (*self.nav.children, button)
         at = self.children.index(self.section) + 1
         self.children = (*self.children[:at], holder, *self.children[at:])

@@ -179,6 +179,7 @@ class TrackerPanel(w.VBox):
         store: DeviceStore | None = None,
         trackers: Sequence[TrackerFile] = (),
         on_change: Callable[[], None] | None = None,
+        on_device: bool = True,
     ) -> None:
         """Build the panel.
 
@@ -190,10 +191,13 @@ class TrackerPanel(w.VBox):
             trackers: the tracker content in every language (a saved copy in any of them
                 loads).
             on_change: called after every change of the sessions (the page's downloads).
+            on_device: keep the sessions on the device (the patient's page). ``False`` for a
+                reviewer's preview in JupyterLab or the workshop, where the page's device
+                widgets (our Voila template's code) do not exist: no store, no keep part.
         """
         self._tracker = tracker
         self.session_log = log if log is not None else SessionLog.for_tracker(tracker)
-        if store is None:
+        if store is None and on_device:
             store = DeviceStore(device_key(tracker.meta.id), Limits.of(self.session_log))
         self.device = store
         self._on_change = on_change
@@ -216,12 +220,16 @@ class TrackerPanel(w.VBox):
             f"{heading_html(tracker.heading, 3, 'cam-tracker-heading')}"
             f"{body_html(tracker.intro.body)}"
         )
-        self.keep = KeepPart(
-            tracker,
-            trackers,
-            store,
-            current=lambda: self.session_log.sessions,
-            put=self.show_sessions,
+        self.keep = (
+            None
+            if store is None
+            else KeepPart(
+                tracker,
+                trackers,
+                store,
+                current=lambda: self.session_log.sessions,
+                put=self.show_sessions,
+            )
         )
         super().__init__(
             [
@@ -232,7 +240,7 @@ class TrackerPanel(w.VBox):
                 self.result,
                 self.chart,
                 self.download,
-                self.keep,
+                *([] if self.keep is None else [self.keep]),
             ]
         )
         self.add_class("cam-tracker")
@@ -345,7 +353,8 @@ class TrackerPanel(w.VBox):
             self.download.value = f"<p>{link}</p>"
         else:
             self.download.value = ""
-        self.keep.save()
+        if self.keep is not None:
+            self.keep.save()
         if self._on_change is not None:
             self._on_change()
 

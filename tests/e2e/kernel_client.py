@@ -71,7 +71,7 @@ class Visit:
         return response
 
     def open_page(self, query: str = "", **headers: str) -> Response:
-        self.response = self.request("GET", "/" + query, **headers)
+        self.response = self.request("GET", (urlsplit(self.url).path or "/") + query, **headers)
         return self.response
 
     def beacon(self, kernel_id: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -42,6 +43,39 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kernel_ids(self) -> set[str]:
+        """Ids of the server's kernel processes (its children running ipykernel)."""
+        return kernel_ids_of(self.proc.pid)
+
+
+def kernel_ids_of(pid: int) -> set[str]:
+    """Ids of the kernels run by process ``pid`` or its descendants (Linux: reads /proc).
+
+    Descendants too: a kernel may be started through a helper process.
+    """
+    parents: dict[int, int] = {}
+    kernels: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_text()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        match = re.search(r"kernel-([0-9a-f-]+)\.json", cmdline)
+        if match:
+            kernels[int(entry)] = match.group(1)
+    found = set()
+    for child, kernel_id in kernels.items():
+        ancestor = parents.get(child, 0)
+        while ancestor > 1 and ancestor != pid:
+            ancestor = parents.get(ancestor, 0)
+        if ancestor == pid:
+            found.add(kernel_id)
+    return found
 
 
 def start_server(

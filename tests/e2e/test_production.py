@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import AUTHOR, SECOND, sign_off
 
 from cam_workbench.cli import main
 
@@ -18,9 +19,9 @@ EXE = str(Path(sys.executable).with_name("cam-workbench"))
 
 
 def test_one_changed_sentence_blocks_production_until_approved_again(
-    content_copy, edit_content, tmp_path
+    content_copy, edit_content, reviewer_keys, tmp_path
 ):
-    assert main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer A"]) == 0
+    sign_off(content_copy, reviewer_keys)
     port = free_port()
     proc = subprocess.Popen(
         [EXE, "serve", "--production", "--content", str(content_copy), "--port", str(port)],
@@ -43,5 +44,8 @@ def test_one_changed_sentence_blocks_production_until_approved_again(
     assert "en/acupuncture.yaml" in result.stderr
     assert "en/screening.yaml" not in result.stderr
     assert "Traceback" not in result.stderr
-    assert main(["approve", "--content", str(content_copy), "--reviewer", "Reviewer B"]) == 0
-    assert main(["review-status", "--content", str(content_copy)]) == 0
+    where = ["--content", str(content_copy)]
+    author = ["--author", AUTHOR, "--key", str(reviewer_keys[AUTHOR])]
+    assert main(["submit", *where, *author, "en/acupuncture.yaml"]) == 0
+    assert main(["approve", *where, "--reviewer", SECOND, "--key", str(reviewer_keys[SECOND])]) == 0
+    assert main(["review-status", *where]) == 0

@@ -8,12 +8,11 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from helpers import sign_off
 from playwright.sync_api import expect
 
 from cam_workbench.content.loading import load_content
@@ -28,14 +27,8 @@ APPROVED = GUIDE.sections[0].body[0]
 EDITED = "EDITED AFTER APPROVAL and never reviewed by anyone."
 
 
-def approve(content: Path) -> None:
-    exe = Path(sys.executable).with_name("cam-workbench")
-    done = subprocess.run(
-        [str(exe), "approve", "--reviewer", "Dr Test", "--content", str(content)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+def approve(content: Path, keys: dict[str, Path]) -> None:
+    sign_off(content, keys)  # submitted by one test reviewer, approved by another
 
 
 def guide_text(browser, url: str) -> str:
@@ -54,10 +47,10 @@ def guide_text(browser, url: str) -> str:
 
 
 def test_production_serves_the_approved_content_whatever_happens_to_the_folder(
-    browser, content_copy, tmp_path
+    browser, content_copy, reviewer_keys, tmp_path
 ):
     assert isinstance(APPROVED, str)
-    approve(content_copy)
+    approve(content_copy, reviewer_keys)
     server = start_server(tmp_path, "--production", "--content", str(content_copy))
     guide = content_copy / "en" / "acupuncture.yaml"
     try:
@@ -87,9 +80,9 @@ def wait_for_kernels(server, folder: Path, count: int, timeout: float = 60) -> s
 
 
 def test_a_killed_server_leaves_nothing_in_the_temp_folder_and_the_next_starts_clean_up(
-    content_copy, tmp_path
+    content_copy, reviewer_keys, tmp_path
 ):
-    approve(content_copy)
+    approve(content_copy, reviewer_keys)
     temp, runtime = tmp_path / "tmp", tmp_path / "xdg"
     temp.mkdir()
     runtime.mkdir()

@@ -51,6 +51,7 @@ from cam_workbench.content.model.reviewer import (
     PersonaSession,
     PersonasFile,
     SignoffFile,
+    Submission,
     WorkshopLabels,
     WorkshopRuleChange,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "SourcedBody",
     "Status",
     "StrictModel",
+    "Submission",
     "SummaryTexts",
     "TrackerChart",
     "TrackerColumns",

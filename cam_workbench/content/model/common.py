@@ -75,6 +75,12 @@ class Meta(StrictModel):
         description="Set on a translation: its source file; the translation needs clinical "
         "review like any other file (keep status: draft until approved)",
     )
+    two_person_review: bool = Field(
+        default=False,
+        description="Two people sign this file off: whoever submitted the content as it is "
+        "now (`cam-workbench submit`) may not approve it. Part of the content: changing it "
+        "needs an approval, and turning it off needs two people too",
+    )
 
 
 class Source(StrictModel):

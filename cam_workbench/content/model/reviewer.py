@@ -68,11 +68,24 @@ class ApprovedSection(StrictModel):
     text: list[DiffLine]
 
 
-class Approval(StrictModel):
-    """A clinical reviewer's sign-off of one content file."""
+ContentPath = Annotated[str, Field(pattern=r"^[^/\\][^\\]*\.ya?ml$", max_length=300)]
+Signature = Annotated[
+    str,
+    Field(
+        max_length=4000,
+        pattern=r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n]+-----END SSH SIGNATURE-----\n?$",
+        description="ssh-keygen -Y sign's armored signature of the statement",
+    ),
+]
 
-    file: Annotated[str, Field(pattern=r"^[^/\\][^\\]*\.ya?ml$", max_length=300)]
-    reviewer: Annotated[str, Field(min_length=1, max_length=200)]
+
+class Approval(StrictModel):
+    """A clinical reviewer's sign-off of one content file, signed with their SSH key."""
+
+    file: ContentPath
+    reviewer: Annotated[
+        str, Field(min_length=1, max_length=200, description="The id in allowed_signers")
+    ]
     date: dt.date
     sha256: Sha256
     sections: list[ApprovedSection]
@@ -81,12 +94,31 @@ class Approval(StrictModel):
         description="The file's meta.next_review_due when it was approved: moving the date "
         "later needs a new approval",
     )
+    two_person: bool = Field(
+        default=False, description="Approved under the two-person rule (someone else submitted)"
+    )
+    signature: Signature | None = Field(
+        default=None, description="Missing only in records written before signatures"
+    )
+
+
+class Submission(StrictModel):
+    """An author's signed word that they changed a file to this content (two-person rule)."""
+
+    file: ContentPath
+    author: Annotated[str, Field(min_length=1, max_length=200, description="allowed_signers id")]
+    date: dt.date
+    sha256: Sha256
+    signature: Signature
 
 
 class SignoffFile(StrictModel):
     """The clinical sign-off record: which file was approved, by whom, when, as what."""
 
     kind: Literal["signoff"]
+    submissions: list[Submission] = Field(
+        default_factory=list, description="Who submitted each file's content (`submit`)"
+    )
     approvals: list[Approval] = Field(default_factory=list)
 
     patient_facing: ClassVar[bool] = False
@@ -96,6 +128,12 @@ class SignoffFile(StrictModel):
     def _filesunique(cls, approvals: list[Approval]) -> list[Approval]:
         unique([a.file for a in approvals], "file")
         return approvals
+
+    @field_validator("submissions")
+    @classmethod
+    def _contentunique(cls, submissions: list[Submission]) -> list[Submission]:
+        unique([f"{s.file} {s.sha256}" for s in submissions], "submission of the same content")
+        return submissions
 
 
 class PematRating(StrEnum):

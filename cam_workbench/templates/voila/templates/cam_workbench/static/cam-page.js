@@ -87,12 +87,16 @@
        patient comes back to the tab. */
     var base = document.body.getAttribute('data-cam-base-url') || '/';
     var url = base + 'api/kernels/' + encodeURIComponent(kernel.id);
+    /* Behind a proxy with several replicas, a check may reach another replica (ours went
+       out of the proxy's rotation: full or stopping); its 404 says nothing about our kernel. */
+    var replica = document.body.getAttribute('data-cam-replica') || '';
     var failures = 0;
     function check() {
       if (permanent || unloading) { return; }
       fetch(url, { cache: 'no-store', credentials: 'same-origin' }).then(function (response) {
         failures = 0;
-        if (response.status === 404) { lostForGood(); }
+        var from = response.headers.get('X-Cam-Replica') || '';
+        if (response.status === 404 && (!replica || !from || from === replica)) { lostForGood(); }
       }, function () {
         failures += 1;
         if (failures >= 2) { setLost(true); }
