@@ -27,7 +27,7 @@ P95_LIMIT_MS = 250.0
 MACHINE_GIB = 24
 RESERVE_MIB = 1024  # the operating system and everything that is not the server
 MACHINE_CORES = 2
-MEMORY_FLOOR_MIB = 3072  # stop ramping when the machine has less than this available
+MEMORY_FLOOR_MIB = 2048  # never ramp the machine below this much available memory
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -128,10 +128,12 @@ async def ramp(
     out: dict[str, Any] = {"steps": [], "base": base, "stopped": "ramp_end"}
     try:
         for target in steps:
-            if _available_mib() < MEMORY_FLOOR_MIB:
-                out["stopped"] = "machine_memory"
-                break
             wanted = target - len(sessions)
+            last = out["steps"][-1] if out["steps"] else {}
+            per_session = (last.get("kernel_pss_mib") or 30.0) + 1.0  # kernel + server
+            if _available_mib() - wanted * per_session < MEMORY_FLOOR_MIB:
+                out["stopped"] = "machine_memory"  # this machine could not hold the step
+                break
             errors = LoadResult(sessions_requested=wanted)
             new = await open_sessions(server, wanted, 3, errors)
             for session in new:
@@ -179,8 +181,15 @@ async def ramp(
     return out
 
 
-def summary(raw: dict[str, Any], cores: int) -> dict[str, Any]:
-    """The stable ``capacity`` keys (benchmarks/README.md) from a ramp."""
+def summary(raw: dict[str, Any], cores: int, idle_rss_mib: float | None = None) -> dict[str, Any]:
+    """The stable ``capacity`` keys (benchmarks/README.md) from a ramp.
+
+    ``idle_rss_mib``: the server's RSS right after it started. The ramp runs after the other
+    phases, and memory the server took for them stays with the process (Python keeps its
+    arenas), so the RSS growth within the ramp alone understates a session's cost. Given it,
+    a session's server memory is (RSS at the last step − idle) / its sessions, the larger
+    of that and the slope within the ramp.
+    """
     steps = [s for s in raw.get("steps", []) if s["click_p95_ms"] is not None]
     under = [s for s in steps if s["click_p95_ms"] <= P95_LIMIT_MS]
     base = raw.get("base", {})
@@ -195,12 +204,16 @@ def summary(raw: dict[str, Any], cores: int) -> dict[str, Any]:
         rss_slope = round(
             (steps[0]["server_rss_mib"] - base["server_rss_mib"]) / steps[0]["sessions"], 2
         )
+    if idle_rss_mib is not None and last.get("sessions"):
+        whole = (last["server_rss_mib"] - idle_rss_mib) / last["sessions"]
+        rss_slope = round(max(whole, rss_slope or 0.0), 2)
     pss = last.get("kernel_pss_mib")
     per_session = round(pss + max(rss_slope or 0.0, 0.0), 1) if pss is not None else None
     zygote_pss = last.get("zygote_pss_mib", base.get("zygote_pss_mib", 0.0))
     by_memory = None
     if per_session:
-        free = MACHINE_GIB * 1024 - RESERVE_MIB - base.get("server_rss_mib", 0.0) - zygote_pss
+        server_base = idle_rss_mib if idle_rss_mib is not None else base.get("server_rss_mib", 0.0)
+        free = MACHINE_GIB * 1024 - RESERVE_MIB - server_base - zygote_pss
         by_memory = int(free // per_session)
     at_p95 = under[-1]["sessions"] if under else 0
     by_latency = int(at_p95 * MACHINE_CORES / cores) if cores else at_p95
@@ -223,7 +236,9 @@ def summary(raw: dict[str, Any], cores: int) -> dict[str, Any]:
         "kernel_pss_per_session_mib": pss,
         "zygote_uss_mib": last.get("zygote_uss_mib", base.get("zygote_uss_mib")),
         "zygote_pss_mib": zygote_pss,
-        "server_rss_base_mib": round(base.get("server_rss_mib", 0.0), 1),
+        "server_rss_base_mib": round(
+            idle_rss_mib if idle_rss_mib is not None else base.get("server_rss_mib", 0.0), 1
+        ),
         "server_rss_per_session_mib": rss_slope,
         "memory_per_session_mib": per_session,
         "cpu_per_click_ms": round(server_cpu + kernel_cpu, 2)

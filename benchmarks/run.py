@@ -334,7 +334,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--capacity-steps",
-        default="50,100,200,300,400",
+        default="50,100,200,400,600,800",
         help="connected sessions at each step of the capacity ramp ('': no ramp)",
     )
     parser.add_argument(
@@ -406,7 +406,9 @@ def main(argv: list[str] | None = None) -> int:
             settle(cam.pid, timeout_s=60)
             log(f"capacity: ramping {args.steps} sessions on {cam.name}")
             raw_ramp = asyncio.run(ramp(cam, args.steps, args.capacity_window, (2.0, 6.0), log=log))
-            results["capacity"] = capacity_summary(raw_ramp, os.cpu_count() or 1)
+            results["capacity"] = capacity_summary(
+                raw_ramp, os.cpu_count() or 1, results["server_rss_idle_mib"]["cam"]
+            )
             results["capacity_raw"] = raw_ramp
         results["solara"] = SOLARA
     finally:

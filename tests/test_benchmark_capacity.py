@@ -94,3 +94,13 @@ def test_a_ramp_without_clicks_has_no_capacity_figure():
     found = summary({"base": BASE, "stopped": "open_errors", "steps": [step(5, None)]}, cores=2)
     assert found["sessions_at_p95_250ms"] == 0
     assert found["kernel_pss_per_session_mib"] is None
+
+
+def test_memory_the_server_kept_from_earlier_phases_counts_against_the_sessions():
+    # The ramp's RSS starts at 100 MiB, grown from 60 MiB idle by the phases before it: the
+    # slope within the ramp (0.5 MiB) would leave that growth out.
+    raw = {"base": BASE, "stopped": "ramp_end", "steps": [step(50, 20), step(100, 30)]}
+    found = summary(raw, cores=2, idle_rss_mib=60.0)
+    assert found["server_rss_base_mib"] == 60.0
+    assert found["server_rss_per_session_mib"] == pytest.approx((150.0 - 60.0) / 100)
+    assert found["memory_per_session_mib"] == pytest.approx(24.0 + 0.9)
