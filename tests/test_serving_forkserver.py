@@ -490,3 +490,25 @@ def test_wire_refuses_oversized_or_odd_messages():
     reader = wire.Reader()
     assert reader.feed(half[:5]) == []
     assert reader.feed(half[5:]) == [{"op": "signal", "sig": 15}]
+
+
+@pytest.mark.parametrize(
+    "argv, environ, forks",
+    [
+        ((), {}, None),  # not given: ServeOptions' default (forking on)
+        (("--no-fork-kernels",), {}, False),
+        ((), {"CAM_SERVE_NO_FORK_KERNELS": "true"}, False),
+        ((), {"CAM_SERVE_NO_FORK_KERNELS": "false"}, True),
+    ],
+)
+def test_forking_is_turned_off_from_the_command_line_or_the_environment(argv, environ, forks):
+    import argparse
+
+    from cam_workbench.cli.serve_settings import add_arguments, resolve, serve_options
+    from cam_workbench.serving import ServeOptions
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    fields = serve_options(resolve(parser.parse_args(list(argv)), environ))
+    assert fields.get("fork_kernels") is forks
+    assert ServeOptions.__dataclass_fields__["fork_kernels"].default is True
