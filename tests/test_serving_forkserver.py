@@ -10,6 +10,7 @@ preload is tested in tests/e2e/test_forkserver.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -83,6 +84,12 @@ def kernel_dirs(tmp_path_factory) -> Iterator[Path]:
     else:
         os.environ["PYTHONPATH"] = old
     forkserver.shutdown_zygotes()
+
+
+def run_async(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread: the browser fixture's event loop may run in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def alive(pid: int) -> bool:
@@ -187,7 +194,7 @@ def test_a_kernel_is_forked_from_the_zygote_and_runs_as_asked(kernel_dirs, tmp_p
             info = await kernel.client.kernel_info(reply=True)
             assert "debugger" not in info["content"].get("supported_features", [])
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_two_kernels_do_not_share_their_random_state(kernel_dirs):
@@ -200,7 +207,7 @@ def test_two_kernels_do_not_share_their_random_state(kernel_dirs):
             assert first.split()[0] != second.split()[0]
             assert first.split()[1] != second.split()[1]
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_interrupt_reaches_the_forked_kernel(kernel_dirs):
@@ -218,7 +225,7 @@ def test_interrupt_reaches_the_forked_kernel(kernel_dirs):
             out, _ = await kernel.run("print('still here')")
             assert out == "still here"
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_restart_gives_a_new_forked_kernel_and_ends_the_old_one(kernel_dirs):
@@ -233,7 +240,7 @@ def test_restart_gives_a_new_forked_kernel_and_ends_the_old_one(kernel_dirs):
             out, _ = await kernel.run("print(6 * 7)")
             assert out == "42"
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_shutdown_ends_the_kernel_and_removes_its_connection_file(kernel_dirs):
@@ -248,7 +255,7 @@ def test_shutdown_ends_the_kernel_and_removes_its_connection_file(kernel_dirs):
             assert not kernel.manager.has_kernel
             assert not connection_file.exists()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_shutdown_now_kills_a_kernel_that_ignores_sigterm(kernel_dirs):
@@ -260,7 +267,7 @@ def test_shutdown_now_kills_a_kernel_that_ignores_sigterm(kernel_dirs):
             await kernel.manager.shutdown_kernel(now=True)
             assert wait_until(lambda: not alive(pid))
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_a_kernel_that_exits_reports_its_exit_code(kernel_dirs):
@@ -274,7 +281,7 @@ def test_a_kernel_that_exits_reports_its_exit_code(kernel_dirs):
             assert await kernel.provisioner.poll() == 7
             assert not await kernel.manager.is_alive()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_cleanup_without_shutdown_kills_the_kernel(kernel_dirs):
@@ -286,7 +293,7 @@ def test_cleanup_without_shutdown_kills_the_kernel(kernel_dirs):
             await kernel.provisioner.cleanup(restart=False)
             assert wait_until(lambda: not alive(pid))
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_stdout_and_stderr_go_where_the_manager_says(kernel_dirs, tmp_path):
@@ -300,7 +307,7 @@ def test_stdout_and_stderr_go_where_the_manager_says(kernel_dirs, tmp_path):
         text = path.read_text()
         assert "to-fd-1" in text and "to-fd-2" in text
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_a_dead_zygote_ends_its_kernels_and_is_replaced(kernel_dirs, caplog):
@@ -324,7 +331,7 @@ def test_a_dead_zygote_ends_its_kernels_and_is_replaced(kernel_dirs, caplog):
             "exited" in r.getMessage() and "new one" in r.getMessage() for r in caplog.records
         )
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_an_unsafe_preload_falls_back_to_spawning_and_says_so_once(kernel_dirs, caplog):
@@ -344,7 +351,7 @@ def test_an_unsafe_preload_falls_back_to_spawning_and_says_so_once(kernel_dirs, 
         assert len(said) == 1
         assert "unsafe to fork" in said[0].getMessage()
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_forking_off_spawns_kernels_without_the_debugger(kernel_dirs):
@@ -355,7 +362,7 @@ def test_forking_off_spawns_kernels_without_the_debugger(kernel_dirs):
             out, _ = await kernel.run(NO_DEBUGGER)
             assert out == "None False"
 
-    asyncio.run(main())
+    run_async(main())
 
 
 def test_only_this_interpreters_ipykernel_is_forked():
@@ -395,7 +402,7 @@ def test_the_zygote_socket_is_private(kernel_dirs):
             else:
                 assert folder.name.startswith("cam-zygote-") and folder.parent == connections
 
-    asyncio.run(main())
+    run_async(main())
 
 
 MANAGER = textwrap.dedent(
