@@ -42,10 +42,12 @@ def _read_by(response: Any, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def get_page(url: str, timeout_s: float = 120.0) -> tuple[int, str, str]:
-    """GET a page without a websocket: (status, body, the ``_xsrf`` cookie or "").
+def get_page(url: str, timeout_s: float = 120.0) -> tuple[int, str, dict[str, str]]:
+    """GET a page without a websocket: (status, body, the cookies it set by name).
 
-    ``timeout_s`` bounds the whole request (raises TimeoutError), not only each read.
+    ``timeout_s`` bounds the whole request (raises TimeoutError), not only each read. The
+    cookies matter: the login cookie names the visitor the page (and its kernel) was handed
+    to, and only that visitor may connect to the kernel or end it (the server's sessions).
     """
     deadline = time.monotonic() + timeout_s
     try:
@@ -55,11 +57,18 @@ def get_page(url: str, timeout_s: float = 120.0) -> tuple[int, str, str]:
     except urllib.error.HTTPError as error:
         body = error.read().decode("utf-8", "replace")
         status, headers = error.code, error.headers
-    xsrf = ""
+    cookies = {}
     for cookie in headers.get_all("Set-Cookie") or []:
-        if cookie.startswith("_xsrf="):
-            xsrf = cookie.split(";", 1)[0][len("_xsrf=") :]
-    return status, body, xsrf
+        name, _, rest = cookie.split(";", 1)[0].partition("=")
+        cookies[name.strip()] = rest.strip()
+    return status, body, cookies
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    """A ``Cookie`` request header with ``cookies`` (none: no header)."""
+    if not cookies:
+        return {}
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
 
 
 def kernel_id_of(page: str) -> str | None:
@@ -67,13 +76,13 @@ def kernel_id_of(page: str) -> str | None:
     return json.loads(match.group(1)).get("kernelId") if match else None
 
 
-def shutdown(url: str, kernel_id: str, xsrf: str) -> int:
+def shutdown(url: str, kernel_id: str, cookies: dict[str, str]) -> int:
     """What the page's unload beacon does: POST /voila/api/shutdown/<id> with the _xsrf form."""
-    data = urllib.parse.urlencode({"_xsrf": xsrf}).encode()
+    data = urllib.parse.urlencode({"_xsrf": cookies.get("_xsrf", "")}).encode()
     request = urllib.request.Request(
         f"{url}voila/api/shutdown/{kernel_id}",
         data=data,
-        headers={"Cookie": f"_xsrf={xsrf}"} if xsrf else {},
+        headers=cookie_header(cookies),
         method="POST",
     )
     try:
@@ -101,7 +110,7 @@ class Session:
 
     server: Server
     kernel_id: str = ""
-    xsrf: str = ""
+    cookies: dict[str, str] = field(default_factory=dict)
     ws: Any = None
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     idle: dict[str, asyncio.Future[float]] = field(default_factory=dict)
@@ -111,7 +120,7 @@ class Session:
 
     async def open(self) -> str | None:
         """GET the page and connect; return an error text, or ``None`` when ready."""
-        status, body, self.xsrf = await asyncio.to_thread(get_page, self.server.url)
+        status, body, self.cookies = await asyncio.to_thread(get_page, self.server.url)
         if status != 200:
             return f"HTTP {status}"
         kernel_id = kernel_id_of(body)
@@ -123,6 +132,7 @@ class Session:
             f"{ws_url}api/kernels/{kernel_id}/channels?session_id={self.session_id}",
             max_size=None,
             open_timeout=60,
+            additional_headers=cookie_header(self.cookies),
         )
         self.reader = asyncio.create_task(self._read())
         control = uuid.uuid4().hex
@@ -144,7 +154,7 @@ class Session:
         if self.ws is not None:
             await self.ws.close()
         if self.kernel_id:
-            await asyncio.to_thread(shutdown, self.server.url, self.kernel_id, self.xsrf)
+            await asyncio.to_thread(shutdown, self.server.url, self.kernel_id, self.cookies)
 
     def find(self, model: str, description: str) -> str:
         """The model id of the (last created) widget of this kind with this description."""
@@ -234,6 +244,8 @@ class LoadResult:
     open_s: float = 0.0
     clicks_ms: list[float] = field(default_factory=list)
     click_errors: int = 0
+    idle_open: int = 0
+    """Sessions connected in the background that did not click."""
 
 
 async def _cycle(
@@ -258,22 +270,17 @@ async def _cycle(
             return
 
 
-async def run_sessions(
-    server: Server,
-    count: int,
-    cycles: int,
-    think: tuple[float, float],
-    opened: Any,
-    open_concurrency: int = 4,
-) -> LoadResult:
-    """Open ``count`` sessions (``open_concurrency`` at a time), then let all of them click.
+async def open_sessions(
+    server: Server, count: int, concurrency: int, result: LoadResult | None = None
+) -> list[Session]:
+    """Open ``count`` sessions, ``concurrency`` at a time; return those that opened.
 
-    ``opened`` (a ``threading.Event``) is set once every session is open, so a real browser
-    can measure its clicks while the sessions click too.
+    Errors are counted in ``result.open_errors`` when given. Each session connects as soon
+    as its page arrives; ``concurrency`` stays under the server's limit of pages not yet
+    connected per address (4), as a page's connection is counted a moment after it opens.
     """
-    result = LoadResult(sessions_requested=count)
+    gate = asyncio.Semaphore(concurrency)
     sessions = [Session(server) for _ in range(count)]
-    gate = asyncio.Semaphore(open_concurrency)
 
     async def open_one(session: Session) -> bool:
         async with gate:
@@ -282,16 +289,47 @@ async def run_sessions(
             except (TimeoutError, ConnectionError, OSError, LookupError) as exc:
                 error = type(exc).__name__
             if error:
-                result.open_errors[error] = result.open_errors.get(error, 0) + 1
+                if result is not None:
+                    result.open_errors[error] = result.open_errors.get(error, 0) + 1
+                await session.close()
                 return False
             return True
 
-    start = time.monotonic()
     ok = await asyncio.gather(*(open_one(s) for s in sessions))
+    return [s for s, good in zip(sessions, ok, strict=True) if good]
+
+
+async def close_sessions(sessions: list[Session]) -> None:
+    """Close the sockets and end the kernels (the unload beacon), 20 at a time."""
+    for start in range(0, len(sessions), 20):
+        chunk = sessions[start : start + 20]
+        await asyncio.gather(*(s.close() for s in chunk), return_exceptions=True)
+
+
+async def run_sessions(
+    server: Server,
+    count: int,
+    cycles: int,
+    think: tuple[float, float],
+    opened: Any,
+    open_concurrency: int = 3,
+    idle: int = 0,
+) -> LoadResult:
+    """Open ``idle`` sessions that only stay connected, then ``count`` that click.
+
+    The clicking sessions' first ticks all come within ``think`` (one to three seconds)
+    after the last one opened: a burst of first ticks. ``opened`` (a ``threading.Event``)
+    is set once every session is open, so a real browser can measure its clicks while the
+    sessions click too.
+    """
+    result = LoadResult(sessions_requested=count)
+    background = await open_sessions(server, idle, open_concurrency, result) if idle else []
+    result.idle_open = len(background)
+    start = time.monotonic()
+    live = await open_sessions(server, count, open_concurrency, result)
     result.open_s = time.monotonic() - start
-    live = [s for s, good in zip(sessions, ok, strict=True) if good]
     result.sessions_open = len(live)
     opened.set()
     await asyncio.gather(*(_cycle(s, server.texts, cycles, think, result) for s in live))
-    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    await close_sessions(live + background)
     return result

@@ -20,11 +20,35 @@ def _ppid(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def zygotes_of(server_pid: int) -> list[int]:
+    """The kernel zygotes (``python -m cam_workbench.zygote``) the server ``server_pid`` runs."""
+    return [
+        pid for pid in _children(server_pid) if "-m cam_workbench.zygote " in _cmdline(pid) + " "
+    ]
+
+
+def _children(parent: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _ppid(int(entry)) == parent:
+            out.append(int(entry))
+    return out
+
+
 def kernels_of(server_pid: int) -> dict[str, int]:
     """Kernel id → pid of the ipykernel processes started by the server ``server_pid``.
 
-    A kernel is found by its connection file (``kernel-<id>.json``) on its command line.
+    A kernel is found by its connection file (``kernel-<id>.json``) on its command line, and
+    its parent: the server (a spawned kernel) or the server's kernel zygote (a forked one).
     """
+    parents = {server_pid, *zygotes_of(server_pid)}
     found: dict[str, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -34,10 +58,10 @@ def kernels_of(server_pid: int) -> dict[str, int]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "ipykernel_launcher" not in cmdline:
-            continue
+        if "ipykernel_launcher" not in cmdline and "cam_workbench.zygote.launch" not in cmdline:
+            continue  # (the second: a patient kernel spawned without the debugger)
         match = _KERNEL_FILE.search(cmdline)
-        if match and _ppid(pid) == server_pid:
+        if match and _ppid(pid) in parents:
             found[match.group(1)] = pid
     return found
 

@@ -28,7 +28,7 @@ class PageTexts:
     none_option: str
     continue_: str
     doctor_heading: str
-    """Heading shown after Continue with a red flag checked."""
+    """Heading shown after Continue with the first red flag checked."""
     start_again: str | None
     """Button that goes back to the question (``None``: the page has no screens)."""
 
@@ -46,15 +46,19 @@ def dashboard_texts() -> PageTexts:
     """The patient dashboard's texts, from the shipped English content."""
     sys.path.insert(0, str(REPO))
     from cam_workbench.content.loading import load_content
+    from cam_workbench.content.rules import Answers
+    from cam_workbench.logic.screening import evaluate
 
     content = load_content(REPO / "content")
     screening, shared = content.screening("en"), content.shared("en")
-    doctor = next(o for o in screening.outcomes if o.gate)
+    first = screening.items[0]
+    # The outcome the rules give for the first red flag alone (as the drivers answer).
+    shown = evaluate(screening, Answers.of([first.id], none_of_these=False)).outcome
     return PageTexts(
-        first_flag=screening.items[0].text,
+        first_flag=first.text,
         none_option=screening.none_option.text,
         continue_=shared.ui.continue_,
-        doctor_heading=doctor.heading,
+        doctor_heading=shown.heading,
         start_again=shared.ui.start_again,
     )
 
@@ -121,10 +125,18 @@ def _start(name: str, label: str, command: list[str], port: int, texts: PageText
     return Server(name, label, f"http://127.0.0.1:{port}/", port, proc, log_path, texts, command)
 
 
-def start_servers(logs: Path) -> list[Server]:
-    """Start ``cam-workbench serve`` (patient dashboard) and plain Voila (minimal notebook)."""
+def start_servers(logs: Path, max_sessions: int = 0) -> list[Server]:
+    """Start ``cam-workbench serve`` (patient dashboard) and plain Voila (minimal notebook).
+
+    ``max_sessions``: raise the server's kernel cap and per-address limit to hold that many
+    sessions at once (every benchmark session comes from 127.0.0.1, where a real server's
+    patients come from many addresses); 0 keeps the defaults.
+    """
     cam_port, voila_port = free_port(), free_port()
     cam_cmd = [str(BIN / "cam-workbench"), "serve", "--port", str(cam_port)]
+    if max_sessions:
+        limit = str(max_sessions)
+        cam_cmd += ["--max-kernels", limit, "--max-per-address", limit]
     voila_cmd = [str(BIN / "voila"), str(MINIMAL), f"--port={voila_port}", "--no-browser"]
     servers = [
         _start(

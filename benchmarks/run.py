@@ -37,6 +37,8 @@ from _browser import (  # noqa: E402
     measure_load,
     open_tab,
 )
+from _capacity import ramp  # noqa: E402
+from _capacity import summary as capacity_summary  # noqa: E402
 from _flood import Sampler, flood  # noqa: E402
 from _kernel_ws import run_sessions  # noqa: E402
 from _procs import machine, memory_kib, settle  # noqa: E402
@@ -44,6 +46,15 @@ from _report import goals, markdown  # noqa: E402
 from _servers import REPO, Server, start_servers, stop_servers  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SOLARA = {
+    "measured_here": False,
+    "source": "issue 18 (measured by the issue's author: Solara serving benchmarks/minimal.ipynb's "
+    "widgets from one process)",
+    "sessions": 200,
+    "total_mib": 195,
+    "per_extra_session_mib": 0.6,
+}
+"""Solara, the anchor: quoted from the issue, not measured here (not installed; see README)."""
 
 
 def log(message: str) -> None:
@@ -87,11 +98,13 @@ def loads(browser: Any, servers: list[Server], args: argparse.Namespace) -> dict
     separate, untimed loads: the first warm-up load (first visit) and one repeat visit.
     """
     out: dict[str, Any] = {
-        s.name: {"cold": [], "warm": [], "errors": [], "wire": {}} for s in servers
+        s.name: {"cold": [], "warm": [], "new_tab": [], "errors": [], "wire": {}} for s in servers
     }
 
     def one(server: Server, context: Any, kind: str, keep: bool, wire: str = "") -> None:
-        tab = open_tab(context)  # the patient's tab is open before they type the address
+        # The patient's tab is open before they type the address; "new_tab": a patient
+        # following a link, whose new tab (a renderer process) starts within the time.
+        tab = None if kind == "new_tab" else open_tab(context)
         settle(os.getpid())
         result = measure_load(context, server, page=tab, record_wire=bool(wire))
         close_page(result["page"], beacon=True)
@@ -108,6 +121,12 @@ def loads(browser: Any, servers: list[Server], args: argparse.Namespace) -> dict
             one(server, context, "cold", keep=index >= args.warmup, wire="cold" * (index == 0))
             context.close()
             log(f"cold load {index + 1}/{args.warmup + args.loads} {server.name}")
+    for index in range(args.new_tab_loads):
+        for server in servers if index % 2 == 0 else servers[::-1]:
+            context = browser.new_context()
+            one(server, context, "new_tab", keep=True)
+            context.close()
+        log(f"new-tab load {index + 1}/{args.new_tab_loads}")
     contexts = {s.name: browser.new_context() for s in servers}
     for server in servers:  # the first visit of each warm profile, then a repeat for bytes
         one(server, contexts[server.name], "warm", keep=False)
@@ -125,6 +144,7 @@ def summarize_loads(raw: dict[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for name, data in raw.items():
         entry: dict[str, Any] = {"errors": len(data["errors"])}
+        entry["ttfq_new_tab_ms"] = spread([r["ttfq_new_tab_ms"] for r in data["new_tab"]])
         for kind in ("cold", "warm"):
             runs = data[kind]
             entry[f"ttfq_{kind}_ms"] = spread([r["ttfq_ms"] for r in runs])
@@ -143,8 +163,13 @@ def summarize_loads(raw: dict[str, Any]) -> dict[str, Any]:
 # -- phase 2: clicks with concurrent sessions ------------------------------------------------
 
 
-def interaction(browser: Any, server: Server, args: argparse.Namespace) -> dict[str, Any]:
-    """``args.sessions`` websocket sessions click; one real browser page clicks meanwhile."""
+def interaction(
+    browser: Any, server: Server, args: argparse.Namespace, idle: int = 0
+) -> dict[str, Any]:
+    """``args.sessions`` websocket sessions click; one real browser page clicks meanwhile.
+
+    ``idle`` sessions are connected first and stay connected, idle, in the background.
+    """
     settle(server.pid)
     context = browser.new_context()
     first = measure_load(context, server)
@@ -157,9 +182,15 @@ def interaction(browser: Any, server: Server, args: argparse.Namespace) -> dict[
             box["result"] = asyncio.run(
                 asyncio.wait_for(
                     run_sessions(
-                        server, args.sessions, args.cycles, (1.0, 3.0), opened, open_concurrency=4
+                        server,
+                        args.sessions,
+                        args.cycles,
+                        (1.0, 3.0),
+                        opened,
+                        open_concurrency=3,
+                        idle=idle,
                     ),
-                    timeout=900,
+                    timeout=1800,
                 )
             )
         except Exception as error:  # recorded, the run goes on
@@ -169,7 +200,7 @@ def interaction(browser: Any, server: Server, args: argparse.Namespace) -> dict[
     thread = threading.Thread(target=sessions, daemon=True)
     with Sampler(server, every_s=1.0) as sampler:
         thread.start()
-        opened.wait(timeout=900)
+        opened.wait(timeout=1800)
         kernels = server.kernels()
         uss = []
         for pid in kernels.values():
@@ -179,12 +210,13 @@ def interaction(browser: Any, server: Server, args: argparse.Namespace) -> dict[
         browser_ms, browser_failures = ([], 0)
         if "error" not in first:
             browser_ms, browser_failures = click_latencies(page, server, args.browser_clicks)
-        thread.join(timeout=960)
+        thread.join(timeout=1860)
     close_page(page, beacon=True)
     context.close()
     result = box.get("result")
     out: dict[str, Any] = {
         "sessions_requested": args.sessions,
+        "idle_requested": idle,
         "browser": {**spread(browser_ms), "failures": browser_failures},
         "kernels_while_open": len(kernels),
         "kernel_uss_while_open_mib": spread(uss),
@@ -193,6 +225,7 @@ def interaction(browser: Any, server: Server, args: argparse.Namespace) -> dict[
     if result is not None:
         out.update(
             sessions_open=result.sessions_open,
+            idle_open=result.idle_open,
             open_errors=result.open_errors,
             open_s=round(result.open_s, 1),
             websocket={**spread(result.clicks_ms), "errors": result.click_errors},
@@ -218,6 +251,7 @@ def flood_phase(
     result["patient_after_flood"] = {
         "status": patient.get("status"),
         "ttfq_ms": patient.get("ttfq_ms"),
+        "ttfq_new_tab_ms": patient.get("ttfq_new_tab_ms"),
         "error": patient.get("error"),
         "started_after_flood_s": round(time.monotonic() - flood_end, 2),
     }
@@ -288,7 +322,24 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured loads first")
     parser.add_argument("--warm-loads", type=int, default=5, help="measured repeat visits")
     parser.add_argument("--sessions", type=int, default=50, help="concurrent patient sessions")
+    parser.add_argument(
+        "--idle-sessions",
+        type=int,
+        default=200,
+        help="sessions connected idle in the background while the sessions click (cam only)",
+    )
     parser.add_argument("--cycles", type=int, default=6, help="Continue clicks per session")
+    parser.add_argument(
+        "--new-tab-loads", type=int, default=11, help="measured loads in a new tab each"
+    )
+    parser.add_argument(
+        "--capacity-steps",
+        default="50,100,200,400,600,800",
+        help="connected sessions at each step of the capacity ramp ('': no ramp)",
+    )
+    parser.add_argument(
+        "--capacity-window", type=float, default=30.0, help="seconds of clicks timed per step"
+    )
     parser.add_argument("--browser-clicks", type=int, default=40)
     parser.add_argument("--flood", type=int, default=300, help="page GETs in the flood")
     parser.add_argument("--flood-concurrency", type=int, default=20)
@@ -303,6 +354,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.loads, args.warmup, args.warm_loads = 5, 1, 3
         args.sessions, args.cycles, args.browser_clicks = 10, 3, 8
         args.flood, args.baseline_flood, args.watch = 60, 10, 100
+        args.idle_sessions, args.new_tab_loads = 20, 5
+        args.capacity_steps, args.capacity_window = "10,20,40", 12.0
+    args.steps = [int(n) for n in args.capacity_steps.split(",") if n.strip()]
     return args
 
 
@@ -324,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
     }
     log("starting cam-workbench serve and plain Voila")
-    servers = start_servers(logs)
+    room = max([args.sessions + args.idle_sessions, *args.steps]) + pool_size + 20
+    servers = start_servers(logs, max_sessions=room)
     cam, voila = servers
     results["servers"] = {s.name: {"label": s.label, "command": s.command} for s in servers}
     try:
@@ -342,10 +397,20 @@ def main(argv: list[str] | None = None) -> int:
             results["loads_raw"] = raw
             results["interaction"] = {}
             for server in servers:
-                log(f"{server.name}: {args.sessions} sessions")
-                results["interaction"][server.name] = interaction(browser, server, args)
+                idle = args.idle_sessions if server is cam else 0
+                log(f"{server.name}: {args.sessions} sessions, {idle} idle")
+                results["interaction"][server.name] = interaction(browser, server, args, idle)
             results["flood"] = flood_phase(browser, cam, voila, pool_size, args)
             browser.close()
+        if args.steps:
+            settle(cam.pid, timeout_s=60)
+            log(f"capacity: ramping {args.steps} sessions on {cam.name}")
+            raw_ramp = asyncio.run(ramp(cam, args.steps, args.capacity_window, (2.0, 6.0), log=log))
+            results["capacity"] = capacity_summary(
+                raw_ramp, os.cpu_count() or 1, results["server_rss_idle_mib"]["cam"]
+            )
+            results["capacity_raw"] = raw_ramp
+        results["solara"] = SOLARA
     finally:
         results["logs_tail"] = {
             s.name: s.log_path.read_text(errors="replace")[-2000:] for s in servers

@@ -108,6 +108,53 @@ def chromium_path() -> str | None:
     return os.environ.get("CAM_CHROMIUM") or shutil.which("chromium")
 
 
+KERNEL_COMMANDS = ("ipykernel_launcher", "cam_workbench.zygote.launch")
+"""What a kernel's command line runs: a forked kernel shows itself as ipykernel_launcher."""
+
+
+def proc_parent(pid: int) -> int | None:
+    """The parent pid of a process (None if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def proc_cmdline(pid: int) -> str:
+    """A process's command line, its arguments joined by spaces ("" if it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def zygotes_of(server_pid: int) -> list[int]:
+    """The server's kernel zygotes: its children running ``python -m cam_workbench.zygote``."""
+    pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    return [
+        pid
+        for pid in pids
+        if proc_parent(pid) == server_pid and " -m cam_workbench.zygote " in proc_cmdline(pid)
+    ]
+
+
+def kernel_processes(server_pid: int) -> list[tuple[int, str]]:
+    """(pid, kernel id) of a server's kernels: spawned by it, or forked by its zygote."""
+    import re
+
+    parents = {server_pid, *zygotes_of(server_pid)}
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or proc_parent(int(entry)) not in parents:
+            continue
+        cmdline = proc_cmdline(int(entry))
+        match = re.search(r"kernel-([0-9a-f-]+)\.json", cmdline)
+        if match and any(command in cmdline for command in KERNEL_COMMANDS):
+            found.append((int(entry), match.group(1)))
+    return found
+
+
 # --- signed sign-off: throwaway SSH keys and the reviewers' list ---------------------------
 
 #: Test reviewers: an author (submits), two reviewers (submit and approve).

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "cam_workbench.review": 6,  # the clinical reviewer's tools
     "cam_workbench.workshop": 7,  # the educators' workshop
     "cam_workbench.serving": 8,  # Voila with production settings
+    "cam_workbench.zygote": 8,  # the kernels' pre-imported parent (serving.forkserver's side)
     **{
         f"cam_workbench.{m}": 8
         for m in ("serve_cli",)

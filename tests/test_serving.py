@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import kernel_processes
 
 from cam_workbench.serving import (
     IMMUTABLE,
@@ -246,21 +247,8 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def kernels(self) -> list[tuple[int, str]]:
-        """(pid, kernel id) of the server's kernel processes."""
-        found = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            match = re.search(r"kernel-([0-9a-f-]+)\.json", cmdline)
-            if ppid == self.proc.pid and "ipykernel_launcher" in cmdline and match:
-                found.append((int(entry), match.group(1)))
-        return found
+        """(pid, kernel id) of the server's kernel processes (spawned or forked)."""
+        return kernel_processes(self.proc.pid)
 
     def wait_for_kernels(self, count: int, timeout: float, steady: float = 0.0) -> float:
         """Wait until exactly ``count`` kernels run (for ``steady`` seconds); return the wait."""
@@ -579,3 +567,29 @@ def test_lost_session_is_told_in_plain_words_and_a_reload_works(server, browser)
     finally:
         page.close(run_before_unload=True)
     assert "Symptom" not in server.log()  # the patient's answers never reach the log
+
+
+def test_the_kernel_manager_has_zmq_sockets_for_hundreds_of_sessions():
+    # About six sockets a connected patient: libzmq's default of 1,023 a context ran out at
+    # about 170 sessions in the benchmark ("Too many open files").
+    import resource
+
+    import zmq
+
+    from cam_workbench.serving.kernels import CappedKernelManager
+    from cam_workbench.serving.limits import socket_cap
+
+    manager = CappedKernelManager()
+    context = manager.context
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert context.get(zmq.MAX_SOCKETS) == socket_cap(soft)
+    if soft < 2600:
+        pytest.skip(f"this machine allows {soft} open files; 1,300 sockets need about 2,600")
+    sockets = []
+    try:
+        for _ in range(1300):  # past libzmq's default cap
+            sockets.append(context.socket(zmq.DEALER))
+    finally:
+        for sock in sockets:
+            sock.close(linger=0)
+    assert len(sockets) == 1300

@@ -8,6 +8,7 @@ import pytest
 from helpers import CONTENT
 
 from cam_workbench.content.loading import load_content
+from cam_workbench.content.model import TrackerFile
 from cam_workbench.logic.flow import Screen
 from cam_workbench.views import PatientDashboard
 
@@ -261,3 +262,86 @@ def test_hiding_back_and_next_hides_nothing_else(dashboard):
     assert guide.next_button.layout.visibility == "hidden"
     assert guide.previous_button.layout.visibility == "visible"
     assert all(w.layout.visibility is None and w.layout.display is None for w in shown)
+
+
+@pytest.fixture
+def preloaded(monkeypatch):
+    """The preload cache of ``views.patient``, emptied before and after the test."""
+    import cam_workbench.views.patient as patient
+
+    monkeypatch.setattr(patient, "_preloaded", {})
+    return patient
+
+
+def test_preloaded_content_is_reused_while_its_files_are_unchanged(preloaded, content_copy):
+    preloaded.preload_content(content_copy)
+    (kept,) = [content for _stamp, content in preloaded._preloaded.values()]
+    first = preloaded.build_dashboard(content_copy)
+    second = preloaded.build_dashboard(content_copy)
+    assert first._content is kept and second._content is kept  # no second load
+
+
+def test_an_edit_after_preloading_reaches_the_next_dashboard(preloaded, content_copy):
+    """Preview mode: the zygote's copy is not used once the content folder changed."""
+    preloaded.preload_content(content_copy)
+    screening = content_copy / "en" / "screening.yaml"
+    text = screening.read_text(encoding="utf-8")
+    question = load_content(content_copy).screening("en").question
+    screening.write_text(text.replace(question, question + " (edited)", 1), encoding="utf-8")
+    dashboard = preloaded.build_dashboard(content_copy)
+    assert dashboard._screening.question == question + " (edited)"
+
+
+def test_broken_content_is_not_preloaded_and_still_reported(preloaded, content_copy):
+    from cam_workbench.content.problems import ContentError
+
+    (content_copy / "en" / "screening.yaml").write_text("kind: [", encoding="utf-8")
+    preloaded.preload_content(content_copy)  # the zygote must start anyway
+    assert preloaded._preloaded == {}
+    with pytest.raises(ContentError):
+        preloaded.build_dashboard(content_copy)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every widget message the kernel would send to the page: (type, model name or keys)."""
+    from comm import DummyComm
+
+    messages: list[tuple[str, object]] = []
+
+    def publish(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+        state = (data or {}).get("state") or {}
+        what = state.get("_model_name") if msg_type == "comm_open" else sorted(state)
+        messages.append((msg_type, what))
+
+    monkeypatch.setattr(DummyComm, "publish_msg", publish)
+    return messages
+
+
+def test_the_first_tick_builds_the_next_screens_without_updating_them(content, sent):
+    # Fifty patients' first ticks at once go through the server as one queue: each widget
+    # built on the tick is one message, sent with its classes and first look already set.
+    board = PatientDashboard(content)
+    sent.clear()
+    board.question.none_box.value = True
+    opened = [m for m in sent if m[0] == "comm_open"]
+    updates = [m for m in sent if m[0] != "comm_open"]
+    assert opened  # the outcome and the guide are built now
+    assert updates == [("comm_msg", ["value"])]  # only the tick itself
+    guide = board.guide
+    assert "cam-current" in guide.section_buttons[0]._dom_classes
+    assert guide.previous_button.layout.visibility == "hidden"
+    assert "cam-part" in guide.children[4]._dom_classes  # the tracker's part, hidden
+    assert guide.children[4].layout.display == "none"
+    assert guide.nav.children[-1].description == content.of_kind(TrackerFile, "en")[0].heading
+    sent.clear()
+    board.question.continue_button.click()
+    assert board.screen is Screen.guide
+    assert not [m for m in sent if m[0] == "comm_open"]  # nothing built on the click
+
+
+def test_the_first_page_sends_its_widgets_with_their_classes(content, sent):
+    board = PatientDashboard(content)
+    assert "cam-app" in board._dom_classes
+    updates = [what for kind, what in sent if kind != "comm_open"]
+    assert "_dom_classes" not in {key for keys in updates for key in keys}

@@ -157,6 +157,10 @@ def _minutes(value: float) -> int:
     return max(1, round(value * 60))
 
 
+def _negate(value: bool) -> bool:
+    return not value
+
+
 SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "production",
@@ -178,6 +182,15 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         flag,
         "serve the educators' workshop notebook as slides instead of the patient page",
         kind="flag",
+    ),
+    Setting(
+        "no-fork-kernels",
+        flag,
+        "start each patient kernel as a new process instead of forking it from a pre-loaded "
+        "one (more memory and CPU per patient; for debugging)",
+        kind="flag",
+        field="fork_kernels",
+        convert=_negate,
     ),
     Setting(
         "allowed-host",

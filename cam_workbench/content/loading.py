@@ -44,6 +44,20 @@ def content_files(root: Path) -> list[Path]:
     )
 
 
+def content_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the content files are now: (path, size, modification time) of each, sorted.
+
+    Equal stamps mean :func:`load_content` would read the same files as before (a cache of
+    loaded content is still good); any edit, new or removed file changes it.
+    """
+    root = Path(root)
+    stamp = []
+    for path in content_files(root) if root.is_dir() else []:
+        info = path.stat()
+        stamp.append((path.relative_to(root).as_posix(), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
 def load_content(root: Path) -> ContentSet:
     """Load and validate every content file under ``root``.
 

@@ -16,6 +16,7 @@ from typing import Any, Final
 from jupyter_server.utils import url_path_join
 from traitlets.config import Config
 
+from cam_workbench.serving.forkserver import configure as configure_kernel_provisioner
 from cam_workbench.serving.http import allowed_hosts, trusted_proxy_set
 from cam_workbench.serving.kernels import CappedKernelManager
 from cam_workbench.serving.options import ServeOptions, cull_interval_s
@@ -86,6 +87,8 @@ def voila_config(options: ServeOptions) -> Config:
     c.CappedKernelManager.max_messages_per_s = options.max_messages_per_s
     c.CappedKernelManager.max_unconnected_per_address = options.max_unconnected_per_address
     c.VoilaKernelManager.fill_delay = options.refill_delay_s
+    # Patient kernels forked from a pre-imported zygote (or spawned), never with the debugger.
+    configure_kernel_provisioner(c, fork=options.fork_kernels)
     c.MappingKernelManager.cull_idle_timeout = min(
         options.idle_timeout_s, options.unconnected_timeout_s, options.disconnected_timeout_s
     )

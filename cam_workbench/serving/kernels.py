@@ -34,6 +34,7 @@ from cam_workbench.serving.handout import (
     kernel_id_of_page,
     pick_page,
 )
+from cam_workbench.serving.limits import roomy
 from cam_workbench.serving.sessions import SessionBook, Visitor
 
 SHUTDOWN_GRACE_S: Final = 10.0
@@ -149,6 +150,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
     @default("kernel_manager_class")
     def _default_kernel_manager_class(self) -> str:
         return f"{__name__}.CamServerKernelManager"
+
+    @default("context")
+    def _context_default(self) -> Any:
+        """The kernels' zmq context, with room for hundreds of sessions (``limits``)."""
+        return roomy(super()._context_default())
 
     def __init__(self, **kwargs: Any) -> None:
         """Set up the bookkeeping, then let the parent classes start (and preheat)."""

@@ -112,6 +112,10 @@ class ServeOptions:
     """Addresses of reverse proxies whose ``X-Forwarded-For`` names the client."""
     frame_ancestors: str = DEFAULT_FRAME_ANCESTORS
     """CSP ``frame-ancestors``: who may show the page in a frame."""
+    fork_kernels: bool = True
+    """Fork each patient kernel from a pre-imported parent (the zygote: about 20 MiB of memory
+    of its own per kernel instead of 47, a tenth of the CPU to start); False spawns each one
+    (``serve --no-fork-kernels``). Patient kernels never load the debugger either way."""
     runtime_dir: Path | None = None
     """The server's private runtime folder, already claimed (see ``serving.runtime``); by
     default :func:`serve` claims one for the port."""

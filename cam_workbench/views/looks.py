@@ -14,6 +14,10 @@ class Looks:
     Each ipywidget otherwise brings its own Layout and style model (three models for one
     checkbox), and the page fetches and builds every model before it shows the question.
     Widgets whose layout changes (Back/Next, the guide's parts) keep their own.
+
+    Widgets get their classes and first state when they are made: each change after that is
+    one more message through the server, and the first tick builds the outcome and the guide
+    for many patients at once (issue 18).
     """
 
     def __init__(self) -> None:
@@ -23,9 +27,9 @@ class Looks:
         self.checkbox_style = CheckboxStyle()
         self.button_style = ButtonStyle()
 
-    def html(self, value: str = "") -> w.HTML:
-        """An HTML widget."""
-        return w.HTML(value, layout=self.layout, style=self.html_style)
+    def html(self, value: str = "", classes: tuple[str, ...] = ()) -> w.HTML:
+        """An HTML widget with CSS ``classes`` (set when it is made: no update message)."""
+        return w.HTML(value, layout=self.layout, style=self.html_style, _dom_classes=classes)
 
     def checkbox(self, description: str) -> w.Checkbox:
         """An unchecked checkbox, its label beside it (no indent)."""
@@ -37,8 +41,14 @@ class Looks:
             style=self.checkbox_style,
         )
 
-    def button(self, description: str = "", **kwargs: str) -> w.Button:
-        """A button."""
+    def button(
+        self, description: str = "", classes: tuple[str, ...] = (), **kwargs: str
+    ) -> w.Button:
+        """A button with CSS ``classes`` (set when it is made: no update message)."""
         return w.Button(
-            description=description, layout=self.layout, style=self.button_style, **kwargs
+            description=description,
+            layout=self.layout,
+            style=self.button_style,
+            _dom_classes=classes,
+            **kwargs,
         )

@@ -17,8 +17,9 @@ import ipywidgets as w
 from IPython.display import HTML
 
 from cam_workbench.content.contentset import ContentSet
-from cam_workbench.content.loading import load_content
+from cam_workbench.content.loading import content_stamp, load_content
 from cam_workbench.content.model import Notice, ScreeningFile, SharedFile, TrackerFile
+from cam_workbench.content.problems import ContentError
 from cam_workbench.content.signoff import publication_blockers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
@@ -34,7 +35,7 @@ from cam_workbench.views.looks import Looks
 from cam_workbench.views.screens import GuideScreen, OutcomeParts, QuestionScreen
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from cam_workbench.logic.tracker import SessionLog
@@ -156,8 +157,7 @@ class PatientDashboard(w.VBox):
         self.loading = HTML("")
         self._tracker_log: SessionLog | None = None
         self._device: DeviceStore | None = None
-        super().__init__([])
-        self.add_class("cam-app")
+        super().__init__([], _dom_classes=("cam-app",))
         self._build(language if language in content.languages else "en")
         self.loading = HTML(
             f'<p class="cam-loading" role="status">{escape(self._shared.ui.loading)}</p>'
@@ -191,7 +191,7 @@ class PatientDashboard(w.VBox):
         self._outcome_parts: OutcomeParts | None = None
         self._guide_screen: GuideScreen | None = None
         self._tracker_button: w.Button | None = None
-        self._screen = w.VBox([], layout=looks.layout).add_class("cam-screen")
+        self._screen = w.VBox([], layout=looks.layout, _dom_classes=("cam-screen",))
         self.language_buttons = {
             other: looks.button(content.shared(other).ui.language_name)
             for other in content.languages
@@ -203,12 +203,16 @@ class PatientDashboard(w.VBox):
         for box in (*self.question.flags.values(), self.question.none_box):
             box.observe(self._prepare_next_screens, "value")
         self.flow.observe(self._draw)
-        self.announcer = looks.html().add_class("cam-live").add_class("cam-sr-only")
+        self.announcer = looks.html(classes=("cam-live", "cam-sr-only"))
         top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
-        languages = w.HBox(list(self.language_buttons.values()), layout=looks.layout)
+        languages = w.HBox(
+            list(self.language_buttons.values()),
+            layout=looks.layout,
+            _dom_classes=("cam-languages",),
+        )
         self.children = [
             looks.html(top),
-            languages.add_class("cam-languages"),
+            languages,
             looks.html(_header_html(shared, language)),
             self.announcer,
             self._screen,
@@ -278,8 +282,11 @@ class PatientDashboard(w.VBox):
     def guide(self) -> GuideScreen:
         """The guide screen, built the first time it is needed."""
         if self._guide_screen is None:
-            self._guide_screen = GuideScreen(self._guide, self._shared, self._looks)
-            self._add_tracker(self._language)
+            part = self._tracker_part(self._language)
+            self._guide_screen = GuideScreen(
+                self._guide, self._shared, self._looks, parts=[part] if part else []
+            )
+            self._tracker_button = self._guide_screen.part_buttons[0] if part else None
         return self._guide_screen
 
     def _restore(self, carry: FlowState | None) -> None:
@@ -402,8 +409,8 @@ class PatientDashboard(w.VBox):
             self._screening, self._shared, state, dt.date.today(), observations, label
         )
 
-    def _add_tracker(self, language: str) -> None:
-        """Add "Track your sessions" to the guide when the content has a tracker.
+    def _tracker_part(self, language: str) -> tuple[str, Callable[[], w.Widget]] | None:
+        """The guide's "Track your sessions" part, when the content has a tracker.
 
         The panel (and its chart code) is imported and built when the patient opens it. Its
         sessions (and the device that keeps them) carry over to another language and stay on
@@ -412,7 +419,7 @@ class PatientDashboard(w.VBox):
         """
         found = self._content.of_kind(TrackerFile, language)
         if not found:
-            return
+            return None
         tracker = found[0]
         languages = self._content.languages
         trackers = [t for lang in languages for t in self._content.of_kind(TrackerFile, lang)]
@@ -432,11 +439,39 @@ class PatientDashboard(w.VBox):
             self._device = panel.device
             return panel
 
-        self._tracker_button = self.guide.add_part(tracker.heading, build)
+        return tracker.heading, build
+
+
+_preloaded: dict[Path, tuple[tuple[tuple[str, int, int], ...], ContentSet]] = {}
+
+
+def preload_content(content_dir: Path | None = None) -> None:
+    """Load the content now, for :func:`build_dashboard` to reuse while its files are unchanged.
+
+    Called once in the kernel zygote (``cam-workbench serve``), before it forks the patient
+    kernels: they then share one validated copy of the content instead of each parsing the
+    YAML. An edit of the content folder (preview mode) is seen by the next kernel, which
+    loads the content itself; production serves a pinned, read-only copy that never changes.
+    """
+    root = Path(content_dir or default_content_dir()).resolve()
+    stamp = content_stamp(root)
+    try:
+        _preloaded[root] = (stamp, load_content(root))
+    except ContentError:
+        return  # each kernel loads it, and its page shows the error as usual
+
+
+def _content(content_dir: Path) -> ContentSet:
+    """The preloaded content of ``content_dir`` if its files are unchanged, else loaded now."""
+    root = Path(content_dir).resolve()
+    kept = _preloaded.get(root)
+    if kept is not None and kept[0] == content_stamp(root):
+        return kept[1]
+    return load_content(root)
 
 
 def build_dashboard(
     content_dir: Path | None = None, language: str = "en", preview: bool = False
 ) -> PatientDashboard:
     """Load the content (default: the configured content folder) and build the dashboard."""
-    return PatientDashboard(load_content(content_dir or default_content_dir()), language, preview)
+    return PatientDashboard(_content(content_dir or default_content_dir()), language, preview)

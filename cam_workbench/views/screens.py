@@ -7,7 +7,7 @@ buttons to the patient's flow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 import ipywidgets as w
@@ -29,7 +29,7 @@ class QuestionScreen(w.VBox):
         hint = f"<p>{escape(screening.hint)}</p>" if screening.hint else ""
         self._flags = {item.id: looks.checkbox(item.text) for item in screening.items}
         self.none_box = looks.checkbox(screening.none_option.text)
-        self.prompt = looks.html().add_class("cam-prompt")
+        self.prompt = looks.html(classes=("cam-prompt",))
         self.continue_button = looks.button(shared.ui.continue_, button_style="primary")
         super().__init__(
             [
@@ -75,8 +75,18 @@ class GuideScreen(w.VBox):
 
     children: tuple[w.Widget, ...]  # the traitlet VBox has (add_part inserts parts in it)
 
-    def __init__(self, guide: GuideFile, shared: SharedFile, looks: Looks) -> None:
-        """Build the section list and the section view."""
+    def __init__(
+        self,
+        guide: GuideFile,
+        shared: SharedFile,
+        looks: Looks,
+        parts: Sequence[tuple[str, Callable[[], w.Widget]]] = (),
+    ) -> None:
+        """Build the section list (with ``parts``: see :meth:`add_part`) and the section view.
+
+        Everything is made as it first shows (section 1, no Back), so that building the guide
+        sends one message per widget and no updates after it.
+        """
         self._guide = guide
         self._shared = shared
         self._looks = looks
@@ -85,30 +95,55 @@ class GuideScreen(w.VBox):
         intro = body_html(guide.intro) if guide.intro else ""
         contents = f"<p><strong>{escape(shared.ui.guide_contents)}</strong></p>"
         header = looks.html(heading_html(shared.ui.guide_heading, 2) + intro + contents)
-        self.section_buttons = [looks.button(s.heading) for s in guide.sections]
+        self.section_buttons = [
+            looks.button(s.heading, classes=("cam-current",) if i == 0 else ())
+            for i, s in enumerate(guide.sections)
+        ]
         for index, button in enumerate(self.section_buttons):
             button.on_click(lambda _b, i=index: self.show_section(i))
-        self.section = looks.html()
+        self.section = looks.html(self._section_html(0))
         # Back and Next hide and show: a layout of their own each.
-        self.previous_button = w.Button(description=shared.ui.previous, style=looks.button_style)
-        self.next_button = w.Button(description=shared.ui.next, style=looks.button_style)
+        last = len(guide.sections) <= 1
+        self.previous_button = w.Button(
+            description=shared.ui.previous,
+            style=looks.button_style,
+            layout=w.Layout(visibility="hidden"),
+        )
+        self.next_button = w.Button(
+            description=shared.ui.next,
+            style=looks.button_style,
+            layout=w.Layout(visibility="hidden" if last else "visible"),
+        )
         self.previous_button.on_click(lambda _b: self.show_section(self.current - 1))
         self.next_button.on_click(lambda _b: self.show_section(self.current + 1))
-        self.nav = nav = w.Box(self.section_buttons, layout=looks.layout).add_class("cam-nav")
+        made = [self._make_part(label, build) for label, build in parts]
+        self.part_buttons = [button for button, _ in made]
+        """The list's entries of the parts (:meth:`add_part`), in order."""
+        self.nav = w.Box(
+            [*self.section_buttons, *(button for button, _ in made)],
+            layout=looks.layout,
+            _dom_classes=("cam-nav",),
+        )
         steps = w.HBox([self.previous_button, self.next_button], layout=looks.layout)
-        super().__init__([self.top, header, nav, self.section, steps], layout=looks.layout)
-        self.show_section(0)
+        holders = [holder for _, holder in made]
+        super().__init__(
+            [self.top, header, self.nav, self.section, *holders, steps], layout=looks.layout
+        )
+        self.show_section(0)  # nothing left to change: sends nothing
+
+    def _section_html(self, index: int) -> str:
+        section = self._guide.sections[index]
+        return (
+            f'<section class="cam-section" aria-labelledby="sec-{section.id}">'
+            f"{heading_html(section.heading, 3, f'sec-{section.id}')}"
+            f"{body_html(section.body)}</section>"
+        )
 
     def show_section(self, index: int) -> None:
         """Show section ``index`` (clamped to the guide's sections)."""
         sections = self._guide.sections
         self.current = max(0, min(index, len(sections) - 1))
-        section = sections[self.current]
-        self.section.value = (
-            f'<section class="cam-section" aria-labelledby="sec-{section.id}">'
-            f"{heading_html(section.heading, 3, f'sec-{section.id}')}"
-            f"{body_html(section.body)}</section>"
-        )
+        self.section.value = self._section_html(self.current)
         for i, button in enumerate(self.section_buttons):
             if i == self.current:
                 button.add_class("cam-current")
@@ -127,11 +162,20 @@ class GuideScreen(w.VBox):
 
         The widget is built the first time the entry is opened (its imports stay off the
         path to the first question) and kept from then on. Showing a section
-        closes it again.
+        closes it again. (Parts known when the guide is made are cheaper as its ``parts``.)
         """
+        button, holder = self._make_part(label, build)
+        self.part_buttons.append(button)
+        self.nav.children = (*self.nav.children, button)
+        at = self.children.index(self.section) + 1
+        self.children = (*self.children[:at], holder, *self.children[at:])
+        return button
+
+    def _make_part(self, label: str, build: Callable[[], w.Widget]) -> tuple[w.Button, w.VBox]:
+        """The entry's button and the (hidden) box its widget goes in, wired together."""
         button = self._looks.button(label)
-        holder = w.VBox([]).add_class("cam-part")  # shown and hidden: a layout of its own
-        holder.layout.display = "none"
+        # Shown and hidden: a layout of its own.
+        holder = w.VBox([], layout=w.Layout(display="none"), _dom_classes=("cam-part",))
 
         def open_part(_b: object = None) -> None:
             if not holder.children:
@@ -152,10 +196,7 @@ class GuideScreen(w.VBox):
 
         button.on_click(open_part)
         self.section.observe(close_part, "value")
-        self.nav.children = (*self.nav.children, button)
-        at = self.children.index(self.section) + 1
-        self.children = (*self.children[:at], holder, *self.children[at:])
-        return button
+        return button, holder
 
 
 class OutcomeParts:
@@ -164,7 +205,7 @@ class OutcomeParts:
     def __init__(self, shared: SharedFile, looks: Looks) -> None:
         """Build the widgets; the dashboard fills them in for each outcome."""
         clearance = shared.ui.clearance
-        self.message = looks.html().add_class("cam-outcome")
+        self.message = looks.html(classes=("cam-outcome",))
         self.cleared_button = looks.button(button_style="primary")
         self.confirm_text = looks.html(f'<p class="cam-confirm">{escape(clearance.confirm)}</p>')
         self.confirm_button = looks.button(clearance.yes, button_style="primary")
