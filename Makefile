@@ -56,7 +56,7 @@ lock: $(STAMP)
 	$(PIP_COMPILE) --extra test --output-file $(TEST_LOCK) pyproject.toml
 	$(PIP_COMPILE) --constraint $(TEST_LOCK) --output-file $(LOCK) pyproject.toml
 
-## Benchmark `cam-workbench serve` against plain Voila (about 6 min; ARGS="--quick" for ~4).
+## Benchmark `cam-workbench serve` against plain Voila (about 17 min; ARGS="--quick" for ~6).
 ## Writes benchmarks/results/latest.json and latest.md (see benchmarks/README.md).
 benchmark: $(STAMP) chromium
 	$(BIN)/python benchmarks/run.py $(ARGS)

@@ -72,8 +72,23 @@ def test_a_wrong_argument_is_a_usage_error():
     assert done.returncode == 2 and "must be more than 0" in done.stderr
 
 
+#: Made-up figures (the arithmetic below is worked by hand from them): 50 sessions held on 2
+#: cores with click p95 over 250 ms at the next step, 48.5 MiB a session, no CPU measured.
+LATENCY_LIMITED = capacity.Figures(
+    memory_per_session_mib=48.5,
+    server_rss_base_mib=107,
+    zygote_pss_mib=0,
+    sessions_at_p95_250ms=50,
+    cores=2,
+    cpu_per_click_ms=None,
+    kernel_pss_per_session_mib=None,
+    kernel_uss_per_session_mib=47.3,
+    limited_by="latency",
+)
+
+
 def test_patients_scale_with_cores_and_the_cpu_bound_wins_when_tighter():
-    base = capacity.read_figures(TODAY)
+    base = LATENCY_LIMITED
     size = capacity.replica(base, cores=4, seconds_between_clicks=15)
     assert size.patients == 100 and size.max_kernels == 102  # 50 on 2 cores, 2 preheated
     # 107 + 102 x 48.5 = 5,054 MiB, +25 % = 6,318, up to 64 MiB steps: 6,336.
@@ -85,6 +100,17 @@ def test_patients_scale_with_cores_and_the_cpu_bound_wins_when_tighter():
     dear = capacity.Figures(**{**base.__dict__, "cpu_per_click_ms": 400.0, "cores": 1.0})
     tight = capacity.replica(dear, 2, 15)
     assert (tight.patients, tight.limited_by) == (52, "CPU at 70 %")
+
+
+def test_a_ramp_that_ended_before_p95_passed_250_ms_is_called_a_lower_bound():
+    for stopped in ("ramp_end", "machine_memory"):
+        figures = capacity.Figures(**{**LATENCY_LIMITED.__dict__, "limited_by": stopped})
+        size = capacity.replica(figures, 2, 15)
+        assert size.patients == 50 and "most sessions measured" in size.limited_by
+        table = capacity.report(figures, "x.json", 2, 15, [1000])
+        assert capacity.LOWER_BOUNDS[stopped] in table
+    latency = capacity.report(LATENCY_LIMITED, "x.json", 2, 15, [1000])
+    assert "lower bound" not in latency and "limited by click p95 <= 250 ms" in latency
 
 
 def test_replicas_hold_every_patient_with_one_spare():
