@@ -84,4 +84,4 @@ lint: $(STAMP)
 test: $(STAMP) chromium ssh-keygen haproxy lint
 	$(BIN)/cam-workbench validate
 	$(BIN)/cam-workbench schema --check
-	$(BIN)/pytest --nbval-lax
+	$(BIN)/pytest --nbval-lax --durations=25
