@@ -1,7 +1,5 @@
 /* The CAM workbench patient page's own script (loaded from a file: the page's
    Content-Security-Policy allows no inline script).
-   - Voila's helper functions (its template has them inline), with our plain loading text
-     instead of "Executing 1 of 3";
    - a plain-words notice when the session is gone (kernel died, culled, connection lost);
    - the page follows a language switch (<html lang>, <title>, the notice's text), and
      elements with class cam-live become polite live regions;
@@ -10,22 +8,6 @@
   'use strict';
 
   var MAX_TEXT = 10000;
-
-  /* --- Voila's helpers (voila_setup.macro.html.j2), without the per-cell progress text --- */
-  window.voila_heartbeat = function () {};
-  window.update_loading_text = function () {};
-  window.display_cells = function () {
-    if (!window.themeLoaded) {
-      window.cellLoaded = true;
-      return;
-    }
-    var loading = document.getElementById('loading');
-    if (loading) { loading.parentNode.removeChild(loading); }
-    var cells = document.getElementById('rendered_cells');
-    if (cells) { cells.style.display = ''; }
-  };
-  window.voila_process = function () {};
-  window.voila_finish = window.display_cells;
 
   /* --- the session-lost notice --- */
   var permanent = false;
