@@ -281,6 +281,25 @@ def test_preloaded_content_is_reused_while_its_files_are_unchanged(preloaded, co
     assert first._content is kept and second._content is kept  # no second load
 
 
+def test_preloading_verifies_the_sign_off_once_for_every_kernel(
+    preloaded, content_copy, reviewer_keys, monkeypatch
+):
+    from helpers import sign_off
+
+    from cam_workbench.content import signing
+
+    sign_off(content_copy, reviewer_keys)
+    signing._verify.cache_clear()  # as in a fresh zygote
+    preloaded.preload_content(content_copy)
+
+    def no_ssh_keygen(*args, **kwargs):
+        raise AssertionError("a patient kernel ran ssh-keygen")
+
+    monkeypatch.setattr(signing, "_run_verify", no_ssh_keygen)
+    dashboard = preloaded.build_dashboard(content_copy)
+    assert 'class="cam-preview"' not in dashboard.children[0].value  # approved: no banner
+
+
 def test_an_edit_after_preloading_reaches_the_next_dashboard(preloaded, content_copy):
     """Preview mode: the zygote's copy is not used once the content folder changed."""
     preloaded.preload_content(content_copy)

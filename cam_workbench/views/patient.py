@@ -456,9 +456,13 @@ def preload_content(content_dir: Path | None = None) -> None:
     root = Path(content_dir or default_content_dir()).resolve()
     stamp = content_stamp(root)
     try:
-        _preloaded[root] = (stamp, load_content(root))
+        content = load_content(root)
     except ContentError:
         return  # each kernel loads it, and its page shows the error as usual
+    # The preview banner's check verifies each sign-off signature (ssh-keygen): done here once,
+    # its results cached, so no patient kernel runs ssh-keygen on its way to the first question.
+    publication_blockers(content)
+    _preloaded[root] = (stamp, content)
 
 
 def _content(content_dir: Path) -> ContentSet:
