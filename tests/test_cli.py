@@ -240,13 +240,3 @@ def test_output_that_cannot_be_written_is_a_clear_error_not_a_traceback():
         )
     assert done.returncode == 1
     assert done.stderr == "cam-workbench translation: error: [Errno 28] No space left on device\n"
-
-
-def test_a_wrong_serve_value_names_its_option_once(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["serve", "--port", "99999"])
-    assert exit_.value.code == 2
-    error = capsys.readouterr().err.splitlines()[-1]
-    assert error == (
-        "cam-workbench serve: error: argument --port: must be between 1 and 65535, not 99999"
-    )

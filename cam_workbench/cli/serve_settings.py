@@ -326,7 +326,7 @@ def _argparse_type(setting: Setting) -> Callable[[str], Any]:
         try:
             return setting.parse(value)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None  # argparse names the option
+            raise argparse.ArgumentTypeError(f"{setting.option} {exc}") from None
 
     return parse
 
