@@ -46,6 +46,7 @@ from cam_workbench.serving import (
     cull_interval_s,
     kernel_environment,
     kernel_id_of_page,
+    patient_page_config,
     plain_page,
     versioned_static_page_config,
     voila_config,
@@ -148,7 +149,7 @@ def test_config_has_the_production_settings(tmp_path):
     assert c.VoilaKernelManager.fill_delay == opts.refill_delay_s
     assert c.KernelRestarter.restart_limit == 0
     assert set(UNUSED_EXTENSIONS) <= set(vc.extension_denylist)
-    assert vc.page_config_hook is versioned_static_page_config
+    assert vc.page_config_hook is patient_page_config
     env = kernel_environment(opts)
     assert env["CAM_WORKBENCH_CONTENT"] == "/somewhere"
     assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(TEMPLATE_ROOT)
@@ -208,6 +209,19 @@ def test_versioned_static_url_in_the_page_config():
         settings={"cam_static_version": "abc123"},
     )
     assert config["fullStaticUrl"] == "/base/voila/static/_/abc123"
+
+
+def test_the_patient_page_loads_a_typesetter_that_does_nothing_instead_of_mathjax():
+    config = patient_page_config(
+        {"fullStaticUrl": "/base/voila/static"},
+        base_url="/base/",
+        settings={"cam_static_version": "abc123"},
+    )
+    assert config["fullStaticUrl"] == "/base/voila/static/_/abc123"
+    assert config["fullMathjaxUrl"] == "/base/voila/templates/cam_workbench/static/cam-no-math.js"
+    assert config["mathjaxConfig"] not in ("", "null")  # both set: JupyterLab's MathJax 2 path
+    script = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME / "static" / "cam-no-math.js"
+    assert "window.MathJax" in script.read_text(encoding="utf-8")
 
 
 def test_runtime_errors_reach_the_page_without_traceback():

@@ -35,6 +35,7 @@ from cam_workbench.serving.config import (
     TEMPLATE_ROOT,
     UNUSED_EXTENSIONS,
     kernel_environment,
+    patient_page_config,
     versioned_static_page_config,
     voila_config,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "kernel_id_of_page",
     "plain_page",
     "serve",
+    "patient_page_config",
     "versioned_static_page_config",
     "voila_config",
     "workshop_options",

@@ -19,7 +19,7 @@ from traitlets.config import Config
 from cam_workbench.serving.forkserver import configure as configure_kernel_provisioner
 from cam_workbench.serving.http import allowed_hosts, trusted_proxy_set
 from cam_workbench.serving.kernels import CappedKernelManager
-from cam_workbench.serving.options import ServeOptions, cull_interval_s
+from cam_workbench.serving.options import TEMPLATE_NAME, ServeOptions, cull_interval_s
 from cam_workbench.serving.placement import cookie_options, frame_ancestors_directive
 
 REVEAL_SETTINGS: Final = {
@@ -67,7 +67,7 @@ def voila_config(options: ServeOptions) -> Config:
     c.VoilaConfiguration.resources = {"cam_workbench": texts, "reveal": dict(REVEAL_SETTINGS)}
     # A lighter page: no unused extensions; Voila's bundle from a versioned, cacheable URL.
     c.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
-    c.VoilaConfiguration.page_config_hook = versioned_static_page_config
+    c.VoilaConfiguration.page_config_hook = patient_page_config
     c.VoilaExecutor.show_tracebacks = False
     c.VoilaExecutor.cell_error_instruction = options.texts.error_message
     # Kernels: preheated pool, our capped manager, culling.
@@ -117,6 +117,26 @@ def voila_config(options: ServeOptions) -> Config:
     c.CamVoila.drain_seconds = options.drain_s
     c.CamVoila.review_due = options.review_due or 0.0
     return c
+
+
+NO_MATH_SCRIPT: Final = f"voila/templates/{TEMPLATE_NAME}/static/cam-no-math.js"
+"""A MathJax that typesets nothing (the page shows no mathematics), under the base URL."""
+
+
+def patient_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Voila ``page_config_hook``: Voila's bundle from a versioned URL; no MathJax.
+
+    JupyterLab typesets every widget label and HTML widget: with MathJax, a patient text with
+    two dollar signs ("$20 to $40") would be shown as a formula, and MathJax 3 (16 scripts,
+    about 1 MB) would load and run before the first question on every visit. With both
+    MathJax options set, JupyterLab uses its MathJax 2 typesetter, which loads the script at
+    ``fullMathjaxUrl``: ours (:data:`NO_MATH_SCRIPT`) typesets nothing.
+    """
+    page_config = versioned_static_page_config(page_config, **kwargs)
+    base_url = kwargs.get("base_url") or "/"
+    page_config["fullMathjaxUrl"] = url_path_join(base_url, NO_MATH_SCRIPT)
+    page_config["mathjaxConfig"] = "none"
+    return page_config
 
 
 def versioned_static_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

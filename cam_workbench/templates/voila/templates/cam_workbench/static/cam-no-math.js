@@ -1,0 +1,7 @@
+// The patient page shows no mathematics. JupyterLab typesets every widget label and text with
+// MathJax, so "$20 to $40" would turn into a formula, and MathJax 3 (about 1 MB of script) would
+// load on every visit. cam_workbench.serving.config.patient_page_config points JupyterLab's
+// MathJax 2 typesetter at this file instead: a MathJax that typesets nothing.
+window.MathJax = {
+  Hub: {Config() {}, Configured() {}, Queue() {}, Register: {StartupHook() {}}},
+};
