@@ -218,7 +218,8 @@ def test_the_patient_page_loads_a_typesetter_that_does_nothing_instead_of_mathja
         settings={"cam_static_version": "abc123"},
     )
     assert config["fullStaticUrl"] == "/base/voila/static/_/abc123"
-    assert config["fullMathjaxUrl"] == "/base/voila/templates/cam_workbench/static/cam-no-math.js"
+    url = config["fullMathjaxUrl"]
+    assert url.startswith("/base/voila/templates/cam_workbench/static/cam-no-math.js?v=")
     assert config["mathjaxConfig"] not in ("", "null")  # both set: JupyterLab's MathJax 2 path
     script = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME / "static" / "cam-no-math.js"
     assert "window.MathJax" in script.read_text(encoding="utf-8")
@@ -491,6 +492,11 @@ def test_static_assets_are_served_gzip_compressed_with_a_cache_control_header(se
         plain_headers, plain = get_bytes(base + path)
         assert "Content-Encoding" not in plain_headers
         assert gzip.decompress(zipped) == plain and len(zipped) < len(plain)
+    # The typesetter that replaces MathJax, as JupyterLab asks for it (its query appended).
+    no_math = config["fullMathjaxUrl"] + "?config=none&amp;delayStartupUntil=configured"
+    no_math_headers, script = get_bytes(base + no_math)
+    assert no_math_headers["Cache-Control"] == IMMUTABLE
+    assert b"window.MathJax" in script
     # The page itself is compressed too, and never cached.
     page_headers, _ = get_bytes(server.url, Accept_Encoding="gzip")
     assert page_headers["Content-Encoding"] == "gzip"

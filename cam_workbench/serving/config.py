@@ -8,6 +8,8 @@ the capped kernel manager and its timeouts, the hardening options.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -123,6 +125,13 @@ NO_MATH_SCRIPT: Final = f"voila/templates/{TEMPLATE_NAME}/static/cam-no-math.js"
 """A MathJax that typesets nothing (the page shows no mathematics), under the base URL."""
 
 
+@functools.cache
+def no_math_version() -> str:
+    """A short hash of :data:`NO_MATH_SCRIPT`'s content: its URL's ``?v=`` (cached a year)."""
+    script = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME / "static" / "cam-no-math.js"
+    return hashlib.sha256(script.read_bytes()).hexdigest()[:16]
+
+
 def patient_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Voila ``page_config_hook``: Voila's bundle from a versioned URL; no MathJax.
 
@@ -130,11 +139,13 @@ def patient_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str,
     two dollar signs ("$20 to $40") would be shown as a formula, and MathJax 3 (16 scripts,
     about 1 MB) would load and run before the first question on every visit. With both
     MathJax options set, JupyterLab uses its MathJax 2 typesetter, which loads the script at
-    ``fullMathjaxUrl``: ours (:data:`NO_MATH_SCRIPT`) typesets nothing.
+    ``fullMathjaxUrl``: ours (:data:`NO_MATH_SCRIPT`) typesets nothing. Its URL names its
+    content's hash (JupyterLab appends its own query after it), so browsers cache it.
     """
     page_config = versioned_static_page_config(page_config, **kwargs)
     base_url = kwargs.get("base_url") or "/"
-    page_config["fullMathjaxUrl"] = url_path_join(base_url, NO_MATH_SCRIPT)
+    script = url_path_join(base_url, NO_MATH_SCRIPT)
+    page_config["fullMathjaxUrl"] = f"{script}?v={no_math_version()}"
     page_config["mathjaxConfig"] = "none"
     return page_config
 
