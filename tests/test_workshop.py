@@ -175,6 +175,13 @@ def test_the_notebook_is_stored_without_outputs_and_every_cell_is_on_a_slide():
     assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide"
 
 
+def test_the_notebooks_opening_counts_the_personas_the_content_has(content):
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    count = len(personas(content))
+    opening = nbformat.read(NOTEBOOK, as_version=4).cells[0].source
+    assert f"{words[count]} made-up people" in opening, f"the content has {count} personas"
+
+
 def test_the_notebook_is_thin():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
