@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-_KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]{36})\.json")
+# The /proc readers the tests use for the same processes (tests/helpers.py): one definition.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers import kernel_processes, proc_parent, zygotes_of  # noqa: E402
 
-
-def _ppid(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def zygotes_of(server_pid: int) -> list[int]:
-    """The kernel zygotes (``python -m cam_workbench.zygote``) the server ``server_pid`` runs."""
-    return [
-        pid for pid in _children(server_pid) if "-m cam_workbench.zygote " in _cmdline(pid) + " "
-    ]
-
-
-def _children(parent: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and _ppid(int(entry)) == parent:
-            out.append(int(entry))
-    return out
+__all__ = ["kernels_of", "machine", "memory_kib", "rss_kib", "settle", "tree_cpu_s", "zygotes_of"]
 
 
 def kernels_of(server_pid: int) -> dict[str, int]:
@@ -48,22 +22,7 @@ def kernels_of(server_pid: int) -> dict[str, int]:
     A kernel is found by its connection file (``kernel-<id>.json``) on its command line, and
     its parent: the server (a spawned kernel) or the server's kernel zygote (a forked one).
     """
-    parents = {server_pid, *zygotes_of(server_pid)}
-    found: dict[str, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "ipykernel_launcher" not in cmdline and "cam_workbench.zygote.launch" not in cmdline:
-            continue  # (the second: a patient kernel spawned without the debugger)
-        match = _KERNEL_FILE.search(cmdline)
-        if match and _ppid(pid) in parents:
-            found[match.group(1)] = pid
-    return found
+    return {kernel_id: pid for pid, kernel_id in kernel_processes(server_pid)}
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -95,7 +54,7 @@ def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            parent = _ppid(int(entry))
+            parent = proc_parent(int(entry))
             if parent is not None:
                 children.setdefault(parent, []).append(int(entry))
     out, todo = [], [root]
