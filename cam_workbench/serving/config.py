@@ -122,14 +122,14 @@ def voila_config(options: ServeOptions) -> Config:
 
 
 NO_MATH_SCRIPT: Final = f"voila/templates/{TEMPLATE_NAME}/static/cam-no-math.js"
-"""A MathJax that typesets nothing (the page shows no mathematics), under the base URL."""
+"""A MathJax that typesets nothing (the page shows no mathematics): its URL under the base
+URL, and its file under :data:`TEMPLATE_ROOT`."""
 
 
 @functools.cache
 def no_math_version() -> str:
     """A short hash of :data:`NO_MATH_SCRIPT`'s content: its URL's ``?v=`` (cached a year)."""
-    script = TEMPLATE_ROOT / "voila" / "templates" / TEMPLATE_NAME / "static" / "cam-no-math.js"
-    return hashlib.sha256(script.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256((TEMPLATE_ROOT / NO_MATH_SCRIPT).read_bytes()).hexdigest()[:16]
 
 
 def patient_page_config(page_config: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
