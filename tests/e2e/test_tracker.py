@@ -350,6 +350,20 @@ def test_serve_workshop_shows_slides_offline(browser, tmp_path):
         assert outside == []
         # Under the server's Content-Security-Policy: no refused script, no script error.
         assert page.evaluate("window.reveal_width") == 1280
+        # JupyterLab's typesetter loads the same MathJax stub once widgets show; slide changes
+        # after that still find what Voila's reveal script asks of MathJax.
+        typesetter = (
+            "performance.getEntriesByType('resource')"
+            ".some(r => r.name.includes('delayStartupUntil'))"
+        )
+        for _ in range(300):
+            if page.evaluate(typesetter):
+                break
+            page.wait_for_timeout(100)
+        assert page.evaluate(typesetter)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowLeft")
+        expect(current.get_by_role("heading", name=re.compile(r"^Person A"))).to_be_visible()
         assert errors == []
     finally:
         context.close()
