@@ -22,9 +22,13 @@ CHROMIUM = chromium_path() or "/usr/bin/chromium"
 """Debian's Chromium, or $CAM_CHROMIUM (as for the browser tests)."""
 
 # Records, in ms since navigation start (performance.now()), when the first red-flag checkbox
-# is usable: in the DOM, enabled, and visible (no display: none or visibility: hidden on it or
-# an ancestor: Voila keeps the cells hidden until the page is ready). Voila renders a widget only
-# once its kernel is connected and its state fetched, so a rendered checkbox can be clicked.
+# is usable: in the DOM, enabled, visible (no display: none or visibility: hidden on it or an
+# ancestor: Voila keeps the cells hidden until the page is ready), laid out with a size, and,
+# when it is on screen, the element a click at its centre would reach (nothing unstyled or
+# covering it: a page missing its style sheets can have a "visible" checkbox nobody can see or
+# click). Voila renders a widget only once its kernel is connected and its state fetched, so a
+# rendered checkbox can be clicked. A style sheet arriving changes no DOM node, so while a
+# candidate is there but not yet usable the check runs again on each animation frame.
 FIRST_QUESTION_JS = """
 (() => {
   const LABEL = %s;
@@ -36,15 +40,30 @@ FIRST_QUESTION_JS = """
       const label = input.closest('label') || input.parentElement;
       if (!label || !label.textContent.includes(LABEL)) continue;
       if (!input.checkVisibility({visibilityProperty: true})) continue;
+      waiting = true;
+      if (!reachable(input, label)) continue;
       return true;
     }
     return false;
   }
+  function reachable(input, label) {
+    const box = input.getBoundingClientRect();
+    if (box.width <= 0 || box.height <= 0) return false;
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return true;  // below the fold
+    const hit = document.elementFromPoint(x, y);
+    return hit !== null && (hit === input || label.contains(hit));
+  }
+  let waiting = false, frame = 0;
   const observer = new MutationObserver(check);
   function check() {
-    if (window.__firstQuestion === undefined && inputs.length && usable()) {
+    if (window.__firstQuestion !== undefined || !inputs.length) return;
+    waiting = false;
+    if (usable()) {
       window.__firstQuestion = performance.now();
       observer.disconnect();
+    } else if (waiting && !frame) {
+      frame = requestAnimationFrame(() => { frame = 0; check(); });
     }
   }
   observer.observe(document, {
