@@ -116,6 +116,23 @@ def test_usage_errors_exit_2(args):
     assert "usage: cam-workbench" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "command", "unknown"),
+    [
+        (["serve", "--prot", "8866"], "serve", "--prot 8866"),
+        (["validate", "extra-argument"], "validate", "extra-argument"),
+        (["translation", "export", "--lang", "es", "--bogus"], "translation", "--bogus"),
+    ],
+)
+def test_an_unknown_argument_is_named_with_the_commands_own_usage(args, command, unknown):
+    result = run(*args)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"usage: cam-workbench {command} ")
+    assert f"cam-workbench {command}: error: unrecognized arguments: {unknown} (" in lines[-1]
+    assert f"see 'cam-workbench {command} --help' for its options" in lines[-1]
+
+
 def test_every_subcommand_is_listed_in_help():
     result = run("--help")
     assert result.returncode == 0

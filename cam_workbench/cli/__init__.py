@@ -68,14 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         add_content_argument(p)
         command.add_arguments(p)
-        p.set_defaults(func=command.run)
+        p.set_defaults(func=command.run, command_parser=p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # told by the command's own parser: its usage, and where to read its options
+        args.command_parser.error(
+            f"unrecognized arguments: {' '.join(extras)}"
+            f" (see 'cam-workbench {args.command} --help' for its options)"
+        )
     try:
         return int(args.func(args))
     except UsageError as exc:
