@@ -61,6 +61,7 @@ class _Pacer:
         self.actions = 0
         self.errors = 0
         self.tasks: list[asyncio.Task[None]] = []
+        self.running = True
 
     def start(self, session: Session) -> None:
         self.tasks.append(asyncio.create_task(self._pace(session)))
@@ -71,7 +72,7 @@ class _Pacer:
             flag = session.find("CheckboxModel", texts.first_flag)
             go = session.find("ButtonModel", texts.continue_)
             await asyncio.sleep(random.uniform(0, self.think[1]))  # spread the first ticks
-            while True:
+            while self.running:
                 await session.set_value(flag, True)
                 self.actions += 1
                 await asyncio.sleep(random.uniform(*self.think))
@@ -89,9 +90,12 @@ class _Pacer:
             self.errors += 1
 
     async def stop(self) -> None:
+        """Stop every session's clicking; give up waiting after 60 s (the run goes on)."""
+        self.running = False  # a task that missed its cancellation still ends its loop
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=60)
 
 
 def _memory(server: Server) -> dict[str, Any]:

@@ -144,15 +144,21 @@ class Session:
         msg_id = await self._send(
             "comm_msg", {"comm_id": control, "data": {"method": "request_states"}}
         )
-        reply = await asyncio.wait_for(self._reply(msg_id), 60)
+        async with asyncio.timeout(60):  # not wait_for: see action()
+            reply = await self._reply(msg_id)
         self.models = reply["content"]["data"]["states"]
         return None
 
     async def close(self) -> None:
+        """Close the socket (abandoned after 15 s) and send the unload beacon."""
         if self.reader:
             self.reader.cancel()
         if self.ws is not None:
-            await self.ws.close()
+            try:
+                async with asyncio.timeout(15):
+                    await self.ws.close()
+            except TimeoutError:
+                self.ws.transport.abort()
         if self.kernel_id:
             await asyncio.to_thread(shutdown, self.server.url, self.kernel_id, self.cookies)
 
@@ -224,7 +230,10 @@ class Session:
         """Send a widget message; return seconds until the kernel is idle after it."""
         start = time.perf_counter()
         msg_id = await self._send("comm_msg", {"comm_id": comm_id, "data": data})
-        done = await asyncio.wait_for(self.idle[msg_id], timeout_s)
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
+        # that lands as the reply arrives, and a session told to stop would click on forever.
+        async with asyncio.timeout(timeout_s):
+            done = await self.idle[msg_id]
         return done - start
 
     async def set_value(self, comm_id: str, value: bool) -> float:

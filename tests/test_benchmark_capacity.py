@@ -5,14 +5,17 @@ The deployment's capacity model reads these keys from benchmarks/results/latest.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from _capacity import summary  # noqa: E402
+from _capacity import _Pacer, summary  # noqa: E402
 
 KEYS = {
     "kernel_uss_per_session_mib",
@@ -104,3 +107,43 @@ def test_memory_the_server_kept_from_earlier_phases_counts_against_the_sessions(
     assert found["server_rss_base_mib"] == 60.0
     assert found["server_rss_per_session_mib"] == pytest.approx((150.0 - 60.0) / 100)
     assert found["memory_per_session_mib"] == pytest.approx(24.0 + 0.9)
+
+
+class _StubbornSession:
+    """A session whose click swallows one cancellation, as Python 3.11's wait_for can when
+    the reply lands at the moment of cancelling (the full benchmark once hung so)."""
+
+    def __init__(self) -> None:
+        self.server = SimpleNamespace(
+            texts=SimpleNamespace(first_flag="flag", continue_="go", start_again="")
+        )
+        self.clicks = 0
+
+    def find(self, model: str, description: str) -> str:
+        return description
+
+    async def set_value(self, comm_id: str, value: bool) -> float:
+        return 0.001
+
+    async def click(self, comm_id: str) -> float:
+        self.clicks += 1
+        with contextlib.suppress(asyncio.CancelledError):  # swallowed: it goes on as before
+            await asyncio.sleep(0.01)
+        return 0.001
+
+
+def test_stopping_the_ramps_clicking_ends_even_a_session_that_missed_its_cancellation():
+    async def ramp_then_stop() -> tuple[_Pacer, list[_StubbornSession]]:
+        pacer = _Pacer((0.0, 0.0))  # no pauses: a session is nearly always in click()
+        sessions = [_StubbornSession() for _ in range(5)]
+        for session in sessions:
+            pacer.start(session)
+        await asyncio.sleep(0.3)
+        # Cancel while the sessions are inside click(): each swallows it.
+        await asyncio.wait_for(pacer.stop(), timeout=10)
+        return pacer, sessions
+
+    pacer, sessions = asyncio.run(ramp_then_stop())
+    assert all(task.done() for task in pacer.tasks)
+    assert all(s.clicks > 1 for s in sessions)  # they clicked until told to stop
+    assert pacer.clicks  # and their clicks were timed
