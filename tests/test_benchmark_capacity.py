@@ -6,6 +6,7 @@ The deployment's capacity model reads these keys from benchmarks/results/latest.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import sys
 from pathlib import Path
@@ -143,7 +144,9 @@ def test_stopping_the_ramps_clicking_ends_even_a_session_that_missed_its_cancell
         await asyncio.wait_for(pacer.stop(), timeout=10)
         return pacer, sessions
 
-    pacer, sessions = asyncio.run(ramp_then_stop())
+    # Its own thread: the browser tests' Playwright keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pacer, sessions = pool.submit(asyncio.run, ramp_then_stop()).result(timeout=30)
     assert all(task.done() for task in pacer.tasks)
     assert all(s.clicks > 1 for s in sessions)  # they clicked until told to stop
     assert pacer.clicks  # and their clicks were timed
