@@ -613,3 +613,16 @@ def test_the_kernel_manager_has_zmq_sockets_for_hundreds_of_sessions():
         for sock in sockets:
             sock.close(linger=0)
     assert len(sockets) == 1300
+
+
+def test_the_servers_logger_drops_debug_calls_before_building_a_record(tmp_path, monkeypatch):
+    # traitlets leaves an app's logger at DEBUG (its handler drops the lines): each kernel
+    # message's debug call then built a record and ran the privacy filter for nothing.
+    opts = options(tmp_path)
+    for key, value in kernel_environment(opts).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
+    app = CamVoila(config=voila_config(opts))
+    app.initialize([])
+    assert not app.log.isEnabledFor(logging.DEBUG)
+    assert app.log.isEnabledFor(logging.INFO)

@@ -18,6 +18,7 @@ module (read them in this order):
 - :mod:`.routes`: the kernel check and the preheated kernels' request-info socket;
 - :mod:`.handlers`: the page (busy page past the cap), the kernel websocket, the unload beacon;
 - :mod:`.static`: Voila's bundle and the template's files, compressed and cached for a year;
+- :mod:`.rendering`: one compiled-template cache for every page Voila renders;
 - :mod:`.runtime`: the private runtime folder (connection files) and the pinned content of
   ``--production``;
 - :mod:`.config`: Voila's configuration with every production setting;

@@ -23,6 +23,7 @@ from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFile
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+from cam_workbench.serving import rendering
 from cam_workbench.serving.channels import PatientConnection
 from cam_workbench.serving.config import kernel_environment, voila_config
 from cam_workbench.serving.handlers import (
@@ -100,9 +101,15 @@ class CamVoila(Voila):
         """Initialize Voila, then filter its log and tornado's (see ``PrivacyLogFilter``).
 
         Tornado's and asyncio's lines lose their tracebacks too (they can come from odd
-        requests); Voila's own keep theirs (e.g. why a preheated kernel failed).
+        requests); Voila's own keep theirs (e.g. why a preheated kernel failed). Voila's
+        page rendering shares one compiled-template cache (:mod:`.rendering`).
         """
         super().initialize(argv)
+        # traitlets leaves the app's logger at DEBUG and lets its handler drop what is below
+        # log_level: each debug call (several per kernel message) built a record and ran our
+        # privacy filter first. The logger itself now drops them.
+        self.log.setLevel(self.log_level)
+        rendering.share()  # each patient's page no longer re-parses the templates
         ours = frozenset({self.ip, "0.0.0.0", "::"})
         self.log.addFilter(PrivacyLogFilter(ours, strip_tracebacks=False))
         for name in (*_TORNADO_LOGGERS, "asyncio"):
