@@ -13,7 +13,6 @@ source at every load, so an edited template is compiled again (Jinja does this i
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Final
 
 import jinja2
@@ -21,33 +20,27 @@ from voila.exporter import VoilaExporter
 
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept in this process's memory (a few hundred KiB at most)."""
+    """Compiled templates kept in this process's memory (a few hundred KiB at most).
+
+    Voila renders on the server's one event loop, so the cache needs no lock.
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._buckets: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Fill ``bucket`` from memory (Jinja then checks its source checksum)."""
-        with self._lock:
-            data = self._buckets.get(bucket.key)
+        data = self._buckets.get(bucket.key)
         if data is not None:
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Keep the bucket Jinja has just compiled."""
-        data = bucket.bytecode_to_string()
-        with self._lock:
-            self._buckets[bucket.key] = data
+        self._buckets[bucket.key] = bucket.bytecode_to_string()
 
     def clear(self) -> None:
         """Forget every compiled template."""
-        with self._lock:
-            self._buckets.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._buckets)
+        self._buckets.clear()
 
 
 TEMPLATE_CACHE: Final = MemoryBytecodeCache()
