@@ -9,11 +9,18 @@ import os
 import shutil
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from cam_workbench.content.loading import load_content, load_file
 from cam_workbench.content.problems import ContentError, Problem, ProblemCode
+
+if TYPE_CHECKING:
+    from cam_workbench.content.contentset import ContentSet
+    from cam_workbench.content.model import TrackerFile
+    from cam_workbench.views import PatientDashboard
+    from cam_workbench.views.tracker import TrackerPanel
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
@@ -199,3 +206,26 @@ def sign_off(content_dir: Path, keys: dict[str, Path], *files: str) -> None:
     assert main(["submit", *where, "--author", AUTHOR, "--key", str(keys[AUTHOR]), *files]) == 0
     approve = ["approve", *where, "--reviewer", REVIEWER, "--key", str(keys[REVIEWER])]
     assert main([*approve, *files]) == 0
+
+
+def guide(content: ContentSet, language: str = "en") -> PatientDashboard:
+    """A patient dashboard past the safety check ("None of these"), on the guide."""
+    from cam_workbench.logic.flow import Screen
+    from cam_workbench.views import PatientDashboard
+
+    dashboard = PatientDashboard(content, language)
+    dashboard.question.none_box.value = True
+    dashboard.question.continue_button.click()
+    assert dashboard.screen is Screen.guide
+    return dashboard
+
+
+def open_tracker(dashboard: PatientDashboard, tracker: TrackerFile) -> TrackerPanel:
+    """Open the guide's "Track your sessions" part, as a patient would; its panel."""
+    button = dashboard.guide.nav.children[-1]
+    assert button.description == tracker.heading
+    button.click()
+    (holder,) = [c for c in dashboard.guide.children if "cam-part" in c._dom_classes]
+    assert holder.layout.display is None
+    (panel,) = holder.children
+    return panel

@@ -12,13 +12,12 @@ import subprocess
 import sys
 
 import pytest
+from helpers import guide, open_tracker
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
-from cam_workbench.logic.flow import Screen
 from cam_workbench.logic.tracker import SessionLog
 from cam_workbench.render.chart import Series, line_chart_svg
-from cam_workbench.views import PatientDashboard
 from cam_workbench.views.tracker import TrackerPanel, chart_label
 
 
@@ -156,24 +155,6 @@ def test_chart_label_states_every_value(panel, tracker):
 
 
 # --- in the patient's guide ---------------------------------------------------------------
-
-
-def guide(content, language="en") -> PatientDashboard:
-    dashboard = PatientDashboard(content, language)
-    dashboard.question.none_box.value = True
-    dashboard.question.continue_button.click()
-    assert dashboard.screen is Screen.guide
-    return dashboard
-
-
-def open_tracker(dashboard: PatientDashboard, tracker: TrackerFile) -> TrackerPanel:
-    button = dashboard.guide.nav.children[-1]
-    assert button.description == tracker.heading
-    button.click()
-    (holder,) = [c for c in dashboard.guide.children if "cam-part" in c._dom_classes]
-    assert holder.layout.display is None
-    (panel,) = holder.children
-    return panel
 
 
 def test_the_guide_has_a_track_your_sessions_part(content, tracker):

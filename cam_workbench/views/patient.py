@@ -32,6 +32,7 @@ from cam_workbench.render.html import body_html, heading_html, outcome_html, rev
 from cam_workbench.render.links import data_link
 from cam_workbench.render.summary import summary_html
 from cam_workbench.views.looks import Looks
+from cam_workbench.views.pacing import AfterPause
 from cam_workbench.views.screens import GuideScreen, OutcomeParts, QuestionScreen
 
 if TYPE_CHECKING:
@@ -157,6 +158,9 @@ class PatientDashboard(w.VBox):
         self.loading = HTML("")
         self._tracker_log: SessionLog | None = None
         self._device: DeviceStore | None = None
+        # The tracker's scores and notes change on every key; the health-record download
+        # (every score, as a data URL) follows once typing pauses, not per key.
+        self._downloads_later = AfterPause(self._refresh_downloads)
         super().__init__([], _dom_classes=("cam-app",))
         self._build(language if language in content.languages else "en")
         self.loading = HTML(
@@ -370,7 +374,7 @@ class PatientDashboard(w.VBox):
         assert decision is not None  # outcome and guide screens always have one
         outcome = decision.outcome
         message = outcome_html(outcome)
-        self._refresh_downloads()
+        self._downloads_later.now()
         self.announcer.value = f"<p>{escape(outcome.heading)}</p>"
         if state.screen is Screen.outcome:
             label = None if outcome.stop else outcome.cleared_label
@@ -432,7 +436,7 @@ class PatientDashboard(w.VBox):
                 self._tracker_log,
                 self._device,
                 trackers,
-                on_change=self._refresh_downloads,
+                on_change=self._downloads_later.soon,
                 on_device=not self.preview,
             )
             self._tracker_log = panel.session_log

@@ -63,6 +63,23 @@ def kept_on_device(page, text: str) -> None:
     )
 
 
+def health_record_holds(page, scores: int) -> None:
+    """Wait until the health-record download holds ``scores`` pain scores: the link follows
+    the tracker once typing pauses (not on every key)."""
+    page.wait_for_function(
+        """([name, n]) => {
+            const link = [...document.querySelectorAll('a[download]')]
+                .find((a) => a.textContent.trim() === name);
+            if (!link) return false;
+            const bytes = Uint8Array.from(atob(link.href.split(',')[1]), (c) => c.charCodeAt(0));
+            const bundle = JSON.parse(new TextDecoder().decode(bytes));
+            return bundle.entry.filter((e) => e.resource.resourceType === 'Observation')
+                .length === n;
+        }""",
+        arg=[TRACKER.labels.download_health_record, scores],
+    )
+
+
 def watch_policy(page) -> list[str]:
     """Collect Content-Security-Policy violations and script errors of the page."""
     problems: list[str] = []
@@ -200,6 +217,7 @@ def test_a_saved_copy_loads_back_and_a_wrong_file_changes_nothing(page, server, 
     for number, score in enumerate(("8", "6"), start=1):
         pain_field(page, number).fill(score)
     kept_on_device(page, '"before":6')
+    health_record_holds(page, 2)
     sessions_file = download(page, TRACKER.labels.download, tmp_path)
     record_file = download(page, TRACKER.labels.download_health_record, tmp_path)
     bundle = json.loads(record_file.read_text(encoding="utf-8"))
