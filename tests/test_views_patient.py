@@ -196,12 +196,14 @@ def test_after_the_outcome_the_patient_can_download_their_answers(dashboard, con
     dashboard.question.flags["fever_nausea"].value = True
     dashboard.question.continue_button.click()
     files = _links(dashboard.downloads.value)
-    assert set(files) == {"my-answers.html", "my-answers.fhir.json"}
-    assert content.shared().summary.download_summary in dashboard.downloads.value
-    page = files["my-answers.html"]
+    summary = content.shared().summary
+    assert set(files) == {"my-answers.html", "my-answers-for-my-doctor.json"}
+    assert not any("fhir" in name or "csv" in name for name in files)  # no format words
+    assert summary.download_summary in dashboard.downloads.value
+    page = files[summary.summary_filename]
     assert html.escape(content.screening().items[2].text) in page
     assert "911" in page
-    bundle = json.loads(files["my-answers.fhir.json"])
+    bundle = json.loads(files[summary.health_record_filename])
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
     (response,) = [e["resource"] for e in bundle["entry"]]  # no tracked scores: answers only
     assert response["resourceType"] == "QuestionnaireResponse"
@@ -215,7 +217,7 @@ def test_after_the_outcome_the_patient_can_download_their_answers(dashboard, con
     dashboard.start_again_button.click()
     dashboard.question.none_box.value = True
     dashboard.question.continue_button.click()
-    assert "see_doctor" not in _links(dashboard.downloads.value)["my-answers.fhir.json"]
+    assert "see_doctor" not in _links(dashboard.downloads.value)[summary.health_record_filename]
 
 
 def _live_descriptions() -> set[str]:

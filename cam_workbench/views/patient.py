@@ -96,11 +96,11 @@ def downloads_html(
     bundle = collection_bundle([response, *observations], now)
     labels = shared.summary
     links = (
-        data_link(page, "text/html", "my-answers.html", labels.download_summary),
+        data_link(page, "text/html", labels.summary_filename, labels.download_summary),
         data_link(
             json.dumps(bundle, indent=2, ensure_ascii=False),
             "application/fhir+json",
-            "my-answers.fhir.json",
+            labels.health_record_filename,
             (health_record_label if observations and health_record_label else None)
             or labels.download_fhir,
         ),

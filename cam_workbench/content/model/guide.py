@@ -108,6 +108,21 @@ class SummaryTexts(StrictModel):
     privacy_note: Text = Field(description="Says the page holds nothing that names the patient")
     download_summary: Text = Field(description="Button: download the printable summary")
     download_fhir: Text = Field(description="Button: download the answers as a FHIR file")
+    summary_filename: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.html$",
+            description="Name of the downloaded printable summary (no format words)",
+        ),
+    ]
+    health_record_filename: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.json$",
+            description="Name of the downloaded health-record file: what it is for, not its "
+            "format",
+        ),
+    ]
 
 
 class SharedFile(PatientFile):
