@@ -230,6 +230,52 @@ def test_phone_375_nothing_scrolls_sideways_targets_big_text_readable(browser, s
         context.close()
 
 
+IN_VIEW = """el => { const r = el.getBoundingClientRect();
+                      return r.top >= 0 && r.bottom <= window.innerHeight; }"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("flag", "outcome_id", "by_keyboard"),
+    [("bladder_bowel", "urgent", False), ("leg_symptoms", "see_doctor", True), (None, None, False)],
+)
+def test_phone_375_a_new_screen_shows_its_heading_first(
+    browser, server, language, flag, outcome_id, by_keyboard
+):
+    """Focus moves to the new screen's first control, yet the phone shows the screen's top:
+    the outcome's heading (on the urgent outcome, where to go now), not the bottom of it."""
+    screening, shared, _ = texts(language)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        open_page(page, server, language)
+        if flag is None:
+            page.get_by_role("checkbox", name=screening.none_option.text).check()
+            heading = page.get_by_role("heading", name=shared.ui.guide_heading)
+            focus = page.get_by_role("button", name=CONTENT.guide(language).sections[0].heading)
+        else:
+            item = next(i for i in screening.items if i.id == flag)
+            outcome = next(o for o in screening.outcomes if o.id == outcome_id)
+            page.get_by_role("checkbox", name=item.text, exact=True).check()
+            heading = page.get_by_role("heading", name=outcome.heading)
+            label = shared.ui.start_again if outcome.stop else outcome.cleared_label
+            focus = page.get_by_role("button", name=label)
+        continue_button = page.get_by_role("button", name=shared.ui.continue_)
+        if by_keyboard:
+            continue_button.focus()
+            page.keyboard.press("Enter")
+        else:
+            continue_button.tap()
+        expect(focus).to_be_focused()
+        page.wait_for_timeout(300)  # past the browser's scroll to the focused control
+        assert heading.evaluate(IN_VIEW), f"{outcome_id or 'guide'}: heading not in view"
+    finally:
+        context.close()
+
+
 def test_text_at_200_percent_loses_nothing(browser, server):
     """Browser zoom 200% on a 1280 px screen is the layout of a 640 px one, text doubled."""
     context = browser.new_context(viewport={"width": 640, "height": 900}, device_scale_factor=2)

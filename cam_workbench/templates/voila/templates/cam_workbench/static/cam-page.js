@@ -116,6 +116,30 @@
   }
   poll();
 
+  /* --- a new screen shows its top ---
+     On a new screen the kernel moves keyboard focus to its first control (Start again, the
+     clearance step, the guide's first section), and the browser scrolls that control into
+     view: on a phone that hid the outcome's heading and first words (on the urgent outcome,
+     "go to an emergency room now"). Focus the patient did not move themselves (by Tab, or by
+     pressing that control) stays where it is, and the screen is scrolled to its top. */
+  var lastTab = 0;
+  var lastPointed = null;
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Tab') { lastTab = Date.now(); }
+  }, true);
+  document.addEventListener('pointerdown', function (event) { lastPointed = event.target; }, true);
+  document.addEventListener('focusin', function (event) {
+    var target = event.target;
+    if (Date.now() - lastTab < 500) { return; }
+    if (lastPointed && target.contains && target.contains(lastPointed)) { return; }
+    var screen = target.closest ? target.closest('.cam-screen') : null;
+    if (!screen) { return; }
+    /* after the browser's own scroll to the focused control */
+    window.requestAnimationFrame(function () {
+      if (screen.getBoundingClientRect().top < 0) { screen.scrollIntoView({ block: 'start' }); }
+    });
+  }, true);
+
   /* --- language, title, live regions, text field length --- */
   function sync() {
     var marker = document.querySelector('[data-cam-lang]');
