@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 
 import pytest
-from helpers import CONTENT
+from helpers import CONTENT, edit, sign_off
 
 from cam_workbench.content.loading import load_content
 from cam_workbench.content.model import TrackerFile
 from cam_workbench.logic.flow import Screen
+from cam_workbench.render.html import date_words
 from cam_workbench.views import PatientDashboard
 
 
@@ -112,6 +113,21 @@ def test_every_page_shows_when_it_was_reviewed_and_is_next_due(content):
         due = content.screening(language).meta.next_review_due
         assert texts.next_review.format(date="")[:8] in page
         assert texts.months[due.month - 1] in page and str(due.year) in page
+
+
+def test_an_approval_of_the_text_as_it_is_counts_as_its_last_check(content_copy, reviewer_keys):
+    """Approved content does not tell patients it was never checked; an edit since does."""
+    import datetime as dt
+
+    sign_off(content_copy, reviewer_keys)
+    texts = load_content(content_copy).shared("en").ui.review_dates
+    page = _texts(PatientDashboard(load_content(content_copy)))
+    today = texts.last_reviewed.format(date=date_words(dt.date.today(), texts))
+    assert html.escape(today) in page and html.escape(texts.not_reviewed) not in page
+    guide_file = content_copy / "en" / "acupuncture.yaml"
+    edit(guide_file, "It most often takes about 4", "It most often takes about 5")
+    page = _texts(PatientDashboard(load_content(content_copy)))
+    assert html.escape(texts.not_reviewed) in page  # that approval no longer covers the guide
 
 
 def test_none_of_these_goes_straight_to_the_guide(dashboard, content):

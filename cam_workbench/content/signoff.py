@@ -37,7 +37,13 @@ from typing import Final, Literal
 from cam_workbench.content.contentset import ContentSet, patient_files
 from cam_workbench.content.fingerprints import canonical_hash, file_hash, section_snapshots
 from cam_workbench.content.loading import load_content
-from cam_workbench.content.model import Approval, ApprovedSection, SignoffFile, Submission
+from cam_workbench.content.model import (
+    Approval,
+    ApprovedSection,
+    PatientFile,
+    SignoffFile,
+    Submission,
+)
 from cam_workbench.content.signing import (
     ALLOWED_SIGNERS,
     Statement,
@@ -311,6 +317,23 @@ def publication_blockers(content: ContentSet, today: dt.date | None = None) -> l
         for o in overdue_files(content, today)
     ]
     return lines
+
+
+def last_checked(content: ContentSet, models: Sequence[PatientFile]) -> list[dt.date | None]:
+    """When a clinical reviewer last checked each of ``models`` (files of ``content``), if ever.
+
+    The later of its ``meta.last_reviewed`` and the date of an approval that covers the file
+    as it is now (an approval is a clinical check of exactly this text). An approval of an
+    older state of the file does not count.
+    """
+    approved = {s.file: s.approval.date for s in file_status(content) if s.ok and s.approval}
+    names = patient_files(content)
+    checked: list[dt.date | None] = []
+    for model in models:
+        name = next((n for n, f in names.items() if f.model is model), None)
+        dates = [d for d in (model.meta.last_reviewed, approved.get(name or "")) if d]
+        checked.append(max(dates) if dates else None)
+    return checked
 
 
 def needs_approval(content: ContentSet) -> list[str]:

@@ -49,13 +49,18 @@ def date_words(day: dt.date, texts: ReviewDateTexts) -> str:
     return texts.date_format.format(day=day.day, month=texts.months[day.month - 1], year=day.year)
 
 
-def review_dates_html(metas: Sequence[Meta], texts: ReviewDateTexts) -> str:
+def review_dates_html(
+    metas: Sequence[Meta],
+    texts: ReviewDateTexts,
+    checked: Sequence[dt.date | None] | None = None,
+) -> str:
     """When the page's content was last reviewed and is next due (the oldest of its files).
 
-    "Last reviewed" is the earliest ``last_reviewed`` of the files, or ``not_reviewed`` when
-    any file has never been reviewed; "Next review" is the earliest ``next_review_due``.
+    "Last reviewed" is the earliest of the files' dates of review (``checked``, one per meta:
+    by default each ``meta.last_reviewed``), or ``not_reviewed`` when any file has never been
+    reviewed; "Next review" is the earliest ``next_review_due``.
     """
-    reviewed = [m.last_reviewed for m in metas]
+    reviewed = list(checked) if checked is not None else [m.last_reviewed for m in metas]
     if not metas or any(day is None for day in reviewed):
         last = texts.not_reviewed
     else:

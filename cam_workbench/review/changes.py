@@ -51,7 +51,9 @@ CSS: Final = """
 .cam-wdiff h5 { margin: .6rem 0 .2rem; font-size: 14px; font-weight: 600; }
 .cam-wdiff p { margin: .2rem 0 .2rem 1rem; }
 .cam-wdiff code { color: #555; font-size: 12px; }
-.cam-wdiff del { background: #fbdcdc; color: #7a0000; text-decoration: line-through; }
+.cam-wdiff del, .cam-wdiff ins { padding: 0 .2em; border-radius: 3px; }
+.cam-wdiff del { background: #fbdcdc; color: #7a0000; text-decoration: line-through;
+  text-decoration-thickness: 2px; margin-right: .25em; }
 .cam-wdiff ins { background: #d7f5dd; color: #004d14; text-decoration: underline; }
 .cam-wdiff .note { color: #555; }
 """

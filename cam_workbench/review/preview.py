@@ -198,7 +198,8 @@ class LivePreview(w.VBox):
         super().__init__(
             [
                 w.HBox([self.language_pick, self.screen_pick]),
-                w.HBox([self.refresh_button, self.watch_box, self.status]),
+                w.HBox([self.refresh_button, self.watch_box]),
+                self.status,  # its own line: a long "Read ... files" text wraps under itself
                 self.page,
             ]
         )

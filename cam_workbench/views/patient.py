@@ -20,7 +20,7 @@ from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.loading import content_stamp, load_content
 from cam_workbench.content.model import Notice, ScreeningFile, SharedFile, TrackerFile
 from cam_workbench.content.problems import ContentError
-from cam_workbench.content.signoff import publication_blockers
+from cam_workbench.content.signoff import last_checked, publication_blockers
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_views_patient_imports.py checks that).
@@ -137,8 +137,9 @@ def _header_html(shared: SharedFile, language: str) -> str:
 def _footer_html(content: ContentSet, language: str) -> str:
     """The disclaimer, and when the page's content was last reviewed and is next due."""
     shared = content.shared(language)
-    metas = [content.screening(language).meta, shared.meta, content.guide(language).meta]
-    dates = review_dates_html(metas, shared.ui.review_dates)
+    files = [content.screening(language), shared, content.guide(language)]
+    checked = last_checked(content, files)  # an approval of the text as it is counts
+    dates = review_dates_html([f.meta for f in files], shared.ui.review_dates, checked)
     return _notice_html(shared.disclaimer, "cam-disclaimer", "footer", extra=dates)
 
 

@@ -119,8 +119,7 @@ class SummaryTexts(StrictModel):
         str,
         Field(
             pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}\.json$",
-            description="Name of the downloaded health-record file: what it is for, not its "
-            "format",
+            description="Name of the downloaded health-record file: what it is for, not its format",
         ),
     ]
 
