@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any, Final
 
 import tornado.web
+from jupyter_server.base.handlers import APIHandler
 
 POLICY_SETTING: Final = "cam_http_policy"
 """Key of the :class:`HttpPolicy` in the tornado application settings."""
@@ -279,7 +280,11 @@ class HardenedHandler(tornado.web.RequestHandler):
         for name, value in headers.items():
             self.set_header(name.replace("_", "-"), value)
         texts = self.http_policy.texts
-        self.finish(plain_page(title, message, texts.get("language", "en")))
+        page = plain_page(title, message, texts.get("language", "en"))
+        if isinstance(self, APIHandler):  # its finish() would label the page as JSON
+            self.finish(page, set_content_type="text/html; charset=UTF-8")
+        else:
+            self.finish(page)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Every error: the plain page with the server's error texts; never a traceback."""

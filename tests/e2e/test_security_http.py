@@ -87,6 +87,28 @@ def test_every_response_has_the_security_headers_and_safe_cookies(server):
     assert visitor.beacon(kernel_id) == 204
 
 
+def test_refusals_on_the_kernel_routes_are_plain_pages_labelled_as_html(server):
+    """jupyter_server's API handlers label what they finish as JSON: not our plain pages."""
+    owner, other = Visit(server.url), Visit(server.url)
+    owner.open_page()
+    other.open_page()
+    xsrf = other.cookies.get("_xsrf", "")
+    for method, path in (
+        ("GET", f"/api/kernels/{owner.kernel_id}"),  # not the visitor's kernel
+        ("GET", "/api/kernels/" + "0" * 32),
+        ("DELETE", f"/api/kernels/{owner.kernel_id}"),
+        ("POST", f"/voila/api/shutdown/{owner.kernel_id}"),
+    ):
+        response = other.request(
+            method, path, body="" if method != "GET" else None, X_XSRFToken=xsrf
+        )
+        assert response.status in (404, 405), (method, path, response.status)
+        kind = response.header("Content-Type") or ""
+        assert kind.startswith("text/html"), (method, path, kind)
+        assert "<html" in response.body.lower(), (method, path)
+    assert owner.kernel_status(owner.kernel_id).status == 200
+
+
 def test_the_page_works_under_its_content_security_policy(browser, server):
     context = browser.new_context()
     page = context.new_page()
