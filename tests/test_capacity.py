@@ -137,6 +137,9 @@ def test_the_manifests_are_sized_by_the_capacity_model():
     assert re.search(rf"^max-kernels = {size.max_kernels}$", toml, re.M)
     assert re.search(rf"^idle-minutes = {capacity.IDLE_MINUTES}$", toml, re.M)
     assert re.search(rf"^max-session-hours = {capacity.SESSION_HOURS}$", toml, re.M)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")  # its table of the manifests
+    assert f"`max-kernels` {size.max_kernels} from Capacity" in readme
+    assert f"(average {size.autoscale_live_kernels}: 70 % of the cap)" in readme
 
 
 def test_readme_quotes_the_scripts_output():
