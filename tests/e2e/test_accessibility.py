@@ -254,7 +254,8 @@ def test_phone_375_a_new_screen_shows_its_heading_first(
         open_page(page, server, language)
         if flag is None:
             page.get_by_role("checkbox", name=screening.none_option.text).check()
-            heading = page.get_by_role("heading", name=shared.ui.guide_heading)
+            proceed = next(o for o in screening.outcomes if o.id == "proceed")
+            heading = page.get_by_role("heading", name=proceed.heading)  # the guide's top
             focus = page.get_by_role("button", name=CONTENT.guide(language).sections[0].heading)
         else:
             item = next(i for i in screening.items if i.id == flag)
@@ -271,7 +272,7 @@ def test_phone_375_a_new_screen_shows_its_heading_first(
             continue_button.tap()
         expect(focus).to_be_focused()
         page.wait_for_timeout(300)  # past the browser's scroll to the focused control
-        assert heading.evaluate(IN_VIEW), f"{outcome_id or 'guide'}: heading not in view"
+        assert heading.evaluate(IN_VIEW), f"{outcome_id or 'proceed'}: heading not in view"
     finally:
         context.close()
 
