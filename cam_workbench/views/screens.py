@@ -216,6 +216,7 @@ class OutcomeParts:
                 w.HBox([self.confirm_button, self.back_button], layout=looks.layout),
             ],
             layout=looks.layout,
+            _dom_classes=("cam-step",),  # the page shows a step's top when it opens
         )
         self.start_again_button = looks.button(shared.ui.start_again)
         self.downloads = looks.html()

@@ -277,6 +277,28 @@ def test_phone_375_a_new_screen_shows_its_heading_first(
         context.close()
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_phone_375_the_clearance_step_shows_its_question(browser, server, language):
+    """The confirm step opens below the outcome: the phone shows its question, focus on Yes."""
+    screening, shared, _ = texts(language)
+    see_doctor = next(o for o in screening.outcomes if o.id == "see_doctor")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        open_page(page, server, language).check()
+        page.get_by_role("button", name=shared.ui.continue_).tap()
+        page.get_by_role("button", name=see_doctor.cleared_label).tap()
+        expect(page.get_by_role("button", name=shared.ui.clearance.yes)).to_be_focused()
+        page.wait_for_timeout(300)  # past the browser's scroll to the focused control
+        question = page.locator("p.cam-confirm")
+        assert question.evaluate(IN_VIEW), "the confirm question is not in view"
+    finally:
+        context.close()
+
+
 def test_text_at_200_percent_loses_nothing(browser, server):
     """Browser zoom 200% on a 1280 px screen is the layout of a 640 px one, text doubled."""
     context = browser.new_context(viewport={"width": 640, "height": 900}, device_scale_factor=2)

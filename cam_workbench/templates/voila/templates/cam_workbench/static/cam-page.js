@@ -121,7 +121,8 @@
      clearance step, the guide's first section), and the browser scrolls that control into
      view: on a phone that hid the outcome's heading and first words (on the urgent outcome,
      "go to an emergency room now"). Focus the patient did not move themselves (by Tab, or by
-     pressing that control) stays where it is, and the screen is scrolled to its top. */
+     pressing that control) stays where it is, and the page shows the top of the screen, or of
+     the step within it that opened (class cam-step: the clearance's confirm question). */
   var lastTab = 0;
   var lastPointed = null;
   document.addEventListener('keydown', function (event) {
@@ -134,9 +135,10 @@
     if (lastPointed && target.contains && target.contains(lastPointed)) { return; }
     var screen = target.closest ? target.closest('.cam-screen') : null;
     if (!screen) { return; }
+    var top = target.closest('.cam-step') || screen;
     /* after the browser's own scroll to the focused control */
     window.requestAnimationFrame(function () {
-      if (screen.getBoundingClientRect().top < 0) { screen.scrollIntoView({ block: 'start' }); }
+      if (top.getBoundingClientRect().top < 0) { top.scrollIntoView({ block: 'start' }); }
     });
   }, true);
 
