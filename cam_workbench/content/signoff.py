@@ -297,18 +297,23 @@ def overdue_files(content: ContentSet, today: dt.date | None = None) -> list[Ove
     ]
 
 
-def publication_blockers(content: ContentSet, today: dt.date | None = None) -> list[str]:
+def publication_blockers(
+    content: ContentSet,
+    today: dt.date | None = None,
+    statuses: Sequence[FileStatus] | None = None,
+) -> list[str]:
     """Why the content may not be served to patients in production, one line per file.
 
     A file blocks when it is not approved (or its approval's signature does not verify, or
     breaks the two-person rule), changed since approval, its review date was moved since
     approval, or its next review date has passed; so does a problem with allowed_signers or
     a submission's signature. Placeholder text never gets this far: content with
-    placeholders does not load at all.
+    placeholders does not load at all. ``statuses``: :func:`file_status` of ``content``, when
+    the caller has it already.
     """
     lines = [
         f"{s.file}: {s.state.value}" + (f" ({s.detail})" if s.detail else "")
-        for s in file_status(content)
+        for s in (file_status(content) if statuses is None else statuses)
         if not s.ok
     ]
     lines += signer_problems(content)
@@ -319,14 +324,19 @@ def publication_blockers(content: ContentSet, today: dt.date | None = None) -> l
     return lines
 
 
-def last_checked(content: ContentSet, models: Sequence[PatientFile]) -> list[dt.date | None]:
+def last_checked(
+    content: ContentSet,
+    models: Sequence[PatientFile],
+    statuses: Sequence[FileStatus] | None = None,
+) -> list[dt.date | None]:
     """When a clinical reviewer last checked each of ``models`` (files of ``content``), if ever.
 
     The later of its ``meta.last_reviewed`` and the date of an approval that covers the file
     as it is now (an approval is a clinical check of exactly this text). An approval of an
-    older state of the file does not count.
+    older state of the file does not count. ``statuses`` as in :func:`publication_blockers`.
     """
-    approved = {s.file: s.approval.date for s in file_status(content) if s.ok and s.approval}
+    known = file_status(content) if statuses is None else statuses
+    approved = {s.file: s.approval.date for s in known if s.ok and s.approval}
     names = patient_files(content)
     checked: list[dt.date | None] = []
     for model in models:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cam_workbench.content.contentset import ContentSet, patient_files
 from cam_workbench.content.model import ScreeningFile
-from cam_workbench.content.signoff import file_status
+from cam_workbench.content.signoff import file_status, last_checked
 from cam_workbench.fhir.questionnaire import ReviewDates
 
 
@@ -17,7 +17,8 @@ def review_dates(content: ContentSet, screening: ScreeningFile) -> tuple[ReviewD
     """
     base = ReviewDates.from_meta(screening.meta)
     name = next((n for n, f in patient_files(content).items() if f.model is screening), None)
-    status = next((s for s in file_status(content) if s.file == name), None)
+    statuses = file_status(content)
+    status = next((s for s in statuses if s.file == name), None)
     if status is None or status.approval is None:
         return base, []
     if not status.ok:
@@ -25,6 +26,5 @@ def review_dates(content: ContentSet, screening: ScreeningFile) -> tuple[ReviewD
             f"{name} was approved on {status.approval.date} but has changed since: "
             "no approvalDate in the export"
         ]
-    approved = status.approval.date
-    last = max(d for d in (approved, base.last_review_date) if d is not None)
-    return ReviewDates(approval_date=approved, last_review_date=last), []
+    (last,) = last_checked(content, [screening], statuses)  # the patient page's rule too
+    return ReviewDates(approval_date=status.approval.date, last_review_date=last), []

@@ -20,7 +20,12 @@ from cam_workbench.content.contentset import ContentSet
 from cam_workbench.content.loading import content_stamp, load_content
 from cam_workbench.content.model import Notice, ScreeningFile, SharedFile, TrackerFile
 from cam_workbench.content.problems import ContentError
-from cam_workbench.content.signoff import last_checked, publication_blockers
+from cam_workbench.content.signoff import (
+    FileStatus,
+    file_status,
+    last_checked,
+    publication_blockers,
+)
 
 # Imported with the page (in the preheated kernel), not on the patient's first Continue click:
 # they are light (no pandas, no plotting; tests/test_views_patient_imports.py checks that).
@@ -108,12 +113,12 @@ def downloads_html(
     return '<p class="cam-downloads">' + "<br>".join(links) + "</p>"
 
 
-def _preview_banner(content: ContentSet, shared: SharedFile) -> str:
+def _preview_banner(content: ContentSet, shared: SharedFile, statuses: Sequence[FileStatus]) -> str:
     """The "Preview — not yet approved" banner while any patient file lacks sign-off.
 
     Also while a file is past its review date: its approval no longer covers it.
     """
-    if not shared.ui.preview_banner or not publication_blockers(content):
+    if not shared.ui.preview_banner or not publication_blockers(content, statuses=statuses):
         return ""
     return f'<p class="cam-preview" role="note">{escape(shared.ui.preview_banner)}</p>'
 
@@ -134,11 +139,11 @@ def _header_html(shared: SharedFile, language: str) -> str:
     return f"<header>{heading_html(ui.page_title, 1)}{marker}</header>{emergency}"
 
 
-def _footer_html(content: ContentSet, language: str) -> str:
+def _footer_html(content: ContentSet, language: str, statuses: Sequence[FileStatus]) -> str:
     """The disclaimer, and when the page's content was last reviewed and is next due."""
     shared = content.shared(language)
     files = [content.screening(language), shared, content.guide(language)]
-    checked = last_checked(content, files)  # an approval of the text as it is counts
+    checked = last_checked(content, files, statuses)  # an approval of the text as it is counts
     dates = review_dates_html([f.meta for f in files], shared.ui.review_dates, checked)
     return _notice_html(shared.disclaimer, "cam-disclaimer", "footer", extra=dates)
 
@@ -209,7 +214,8 @@ class PatientDashboard(w.VBox):
             box.observe(self._prepare_next_screens, "value")
         self.flow.observe(self._draw)
         self.announcer = looks.html(classes=("cam-live", "cam-sr-only"))
-        top = f"<style>{_css()}</style>{_preview_banner(content, shared)}"
+        statuses = file_status(content)  # once for the banner and the footer's review dates
+        top = f"<style>{_css()}</style>{_preview_banner(content, shared, statuses)}"
         languages = w.HBox(
             list(self.language_buttons.values()),
             layout=looks.layout,
@@ -221,7 +227,7 @@ class PatientDashboard(w.VBox):
             looks.html(_header_html(shared, language)),
             self.announcer,
             self._screen,
-            looks.html(_footer_html(content, language)),
+            looks.html(_footer_html(content, language, statuses)),
         ]
         self._restore(carry)
 
