@@ -5,11 +5,14 @@ Import them from here (``from helpers import ...``); ``conftest.py`` only define
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import textwrap
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -229,3 +232,13 @@ def open_tracker(dashboard: PatientDashboard, tracker: TrackerFile) -> TrackerPa
     assert holder.layout.display is None
     (panel,) = holder.children
     return panel
+
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the browser fixture's Playwright keeps an event
+    loop running in the main thread, where ``asyncio.run`` is refused."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import concurrent.futures
 import json
 import logging
 import time
 
 import pytest
+from helpers import run_async
 
 from cam_workbench.cli import build_parser, main
 from cam_workbench.cli.common import UsageError
@@ -280,12 +280,6 @@ def test_readiness(manager, pool, draining, expected):
     assert readiness(manager, state, pool) == expected
 
 
-def run(coroutine):
-    """``asyncio.run`` in a thread: the browser fixture's event loop may run in this one."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def test_a_drain_waits_for_open_sessions_then_stops_and_a_second_sigterm_stops_at_once():
     async def scenario(open_counts, seconds, second_signal=False):
         counts = iter(open_counts)
@@ -311,9 +305,9 @@ def test_a_drain_waits_for_open_sessions_then_stops_and_a_second_sigterm_stops_a
 
     poll, operations.DRAIN_POLL_S = operations.DRAIN_POLL_S, 0.01
     try:
-        assert not run(scenario([1, 1, 1, 2, 1, 0], 60)).stop_now
-        run(scenario([1] * 10**6, 0.2))  # time up with a session still open
-        assert run(scenario([1] * 10**6, 60, second_signal=True)).stop_now
+        assert not run_async(scenario([1, 1, 1, 2, 1, 0], 60)).stop_now
+        run_async(scenario([1] * 10**6, 0.2))  # time up with a session still open
+        assert run_async(scenario([1] * 10**6, 60, second_signal=True)).stop_now
     finally:
         operations.DRAIN_POLL_S = poll
 

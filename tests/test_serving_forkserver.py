@@ -10,7 +10,6 @@ preload is tested in tests/e2e/test_forkserver.py.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import logging
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import proc_cmdline, proc_parent
+from helpers import proc_cmdline, proc_parent, run_async
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
@@ -84,12 +83,6 @@ def kernel_dirs(tmp_path_factory) -> Iterator[Path]:
     else:
         os.environ["PYTHONPATH"] = old
     forkserver.shutdown_zygotes()
-
-
-def run_async(coroutine: Any) -> Any:
-    """``asyncio.run`` in a thread: the browser fixture's event loop may run in this one."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def alive(pid: int) -> bool:

@@ -7,11 +7,12 @@ flood from another address and a patient in Chromium, is in tests/e2e/).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime
 import json
 import logging
 from typing import Any
+
+from helpers import run_async
 
 from cam_workbench.serving import CappedKernelManager, kernel_id_of_page
 from cam_workbench.serving.handout import HAND_ON_AFTER_S
@@ -52,12 +53,6 @@ def handed(
 def recycled(manager: CappedKernelManager, visitor: Visitor, query: str = "") -> str | None:
     page = manager.recycle(query, visitor)
     return kernel_id_of_page(page) if page is not None else None
-
-
-def run_in_own_loop(coroutine):
-    """``asyncio.run`` in a thread: the browser fixture's event loop may run in this one."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_cap_counts_admitted_visits_until_they_hold_a_kernel():
@@ -151,7 +146,7 @@ def test_at_the_start_of_a_flood_visits_wait_for_a_page_being_made_not_the_busy_
         await maker
         return shared, other
 
-    shared, other = run_in_own_loop(visit())
+    shared, other = run_async(visit())
     assert kernel_id_of_page(shared) == "k1"
     assert other is None  # no page for that query: the busy page
 
@@ -164,19 +159,19 @@ def test_a_waiting_visit_gets_room_when_a_page_connects():
         asyncio.get_running_loop().call_later(0.3, manager.notify_connect, "k1")
         return await manager.wait_for_room("", PATIENT, timeout_s=5)
 
-    room = run_in_own_loop(visit())
+    room = run_async(visit())
     assert room is not None and not isinstance(room, str)  # a reservation: a kernel of its own
 
 
 def test_waiting_gives_up_after_its_timeout_and_not_at_all_when_nothing_can_change():
     manager = manager_of(max_unconnected=1)
     assert manager.try_reserve(FLOODER.address) is not None  # a page that is never finished
-    assert run_in_own_loop(manager.wait_for_room("", PATIENT, timeout_s=0.3)) is None
+    assert run_async(manager.wait_for_room("", PATIENT, timeout_s=0.3)) is None
     full = manager_of(max_kernels=3)
     fake_kernels(full, "k1", "k2", "k3")  # every kernel is a connected patient's
     for kernel_id in ("k1", "k2", "k3"):
         full.notify_connect(kernel_id)
-    assert run_in_own_loop(full.wait_for_room("", PATIENT, timeout_s=30)) is None
+    assert run_async(full.wait_for_room("", PATIENT, timeout_s=30)) is None
 
 
 def test_first_websocket_session_of_a_visitor_given_the_page_owns_the_kernel():

@@ -7,14 +7,13 @@ server's one event loop.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
 import pytest
+from helpers import run_async
 from voila.exporter import VoilaExporter
 from voila.paths import collect_template_paths
 
@@ -67,8 +66,7 @@ def page_text(folder: Path) -> str:
     """Render ``index.html.j2`` with a new exporter, in a thread of its own (the environment
     is async, and a browser test may keep an event loop running in this one)."""
     template = exporter([str(folder)], "t").environment.get_template("index.html.j2")
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(template.render_async())).result()
+    return run_async(template.render_async())
 
 
 def test_an_edited_template_is_compiled_again_and_its_new_text_used(shared, tmp_path: Path):

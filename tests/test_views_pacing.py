@@ -6,35 +6,14 @@ import asyncio
 import base64
 import json
 import re
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers import guide, open_tracker
+from helpers import guide, open_tracker, run_async
 
 from cam_workbench.content.model import TrackerFile
 from cam_workbench.views import pacing
 from cam_workbench.views.pacing import AfterPause
-
-
-def in_a_loop(body: Callable[[], Any]) -> Any:
-    """Run the coroutine function ``body`` on an event loop of its own thread (the browser
-    tests' Playwright keeps a loop in the main thread)."""
-    found: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            found["value"] = asyncio.run(body())
-        except BaseException as exc:  # handed to the test's thread
-            found["error"] = exc
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if "error" in found:
-        raise found["error"]
-    return found["value"]
 
 
 def test_outside_a_kernel_the_action_runs_at_once():
@@ -57,7 +36,7 @@ def test_on_a_loop_the_action_runs_once_after_the_last_call():
         await asyncio.sleep(0.4)
         return while_typing, runs, waiting
 
-    while_typing, runs, waiting = in_a_loop(body)
+    while_typing, runs, waiting = run_async(body())
     assert while_typing == [] and waiting
     assert runs == [1]
 
@@ -71,7 +50,7 @@ def test_now_runs_at_once_and_drops_the_waiting_run():
         await asyncio.sleep(0.3)
         return runs
 
-    assert in_a_loop(body) == [1]
+    assert run_async(body()) == [1]
 
 
 def health_record(downloads_html: str) -> dict[str, Any]:
@@ -101,7 +80,7 @@ def test_typing_a_note_rebuilds_the_health_record_once_the_typing_pauses(
         await asyncio.sleep(pacing.PAUSE_S + 0.3)
         return while_typing, len(changes), health_record(dashboard.downloads.value)
 
-    while_typing, after_pause, record = in_a_loop(body)
+    while_typing, after_pause, record = run_async(body())
     assert while_typing == 0
     assert after_pause == 1
     (first, *_rest) = [e["resource"] for e in record["entry"][1:]]
